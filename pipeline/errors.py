@@ -1,0 +1,21 @@
+"""Small domain errors. The CLI turns them into one-line messages; the core never prints."""
+
+
+class FieldnotesError(Exception):
+    """Base class: str(error) is a complete, user-facing sentence saying what to do next."""
+
+
+class IngestError(FieldnotesError):
+    """A note file could not be read as text."""
+
+
+class ModelError(FieldnotesError):
+    """The local model could not be found, loaded or run."""
+
+
+class NotFound(FieldnotesError):
+    """The requested note, lead or task is not in the database."""
+
+
+class GoldError(FieldnotesError):
+    """An annotated gold file does not have the expected shape."""

@@ -1,0 +1,200 @@
+"""Eval stage: score extraction against hand-annotated notes (`GOLD_DIR/notes`, `GOLD_DIR/gold`).
+
+Matching follows the dev-set rules: names case-insensitive ignoring titles (same last name
+with the same first name or initial also matches; a first name alone matches that person);
+key phrases by word overlap; skills and job-lead titles by word overlap.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pipeline.errors import GoldError
+from pipeline.ingest import read_note
+from pipeline.people import strip_title
+from pipeline.schema import Record
+
+_STOP = set("a an the and or of to in on at for with w/ is are be it as by from my your her his their this that".split())
+
+
+class GoldPerson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Optional[str] = None
+    title: Optional[str] = None
+    organization: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+
+
+class GoldLead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    organization: Optional[str] = None
+    url: Optional[str] = None
+    deadline: Optional[str] = None
+
+
+class GoldOutlook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sentiment: Optional[str] = None
+    points: list[str] = []
+
+
+class Gold(BaseModel):
+    """One annotated note."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str
+    contact: GoldPerson
+    interview_date: Optional[str] = None
+    field: Optional[str] = None
+    day_in_life: list[str] = []
+    skills: list[str] = []
+    outlook: GoldOutlook = GoldOutlook()
+    advice: list[str] = []
+    how_to_get_in: list[str] = []
+    fit: list[str] = []
+    referrals: list[GoldPerson] = []
+    job_leads: list[GoldLead] = []
+    follow_ups: list[str] = []
+    not_referrals: list[str] = []
+
+
+def load_gold(gold_dir: Path) -> list[tuple[Path, Gold]]:
+    """(note path, gold) pairs from a dev-set folder; a GoldError names any bad file."""
+    notes_dir, gold_files = gold_dir / "notes", sorted((gold_dir / "gold").glob("*.json"))
+    if not gold_files:
+        raise GoldError(f"{gold_dir}: no gold/*.json files (expected GOLD_DIR/notes and GOLD_DIR/gold)")
+    out = []
+    for g in gold_files:
+        try:
+            gold = Gold.model_validate(json.loads(g.read_text(encoding="utf-8")))
+        except (ValueError, ValidationError) as e:
+            raise GoldError(f"{g}: not a valid gold file ({str(e).splitlines()[0]})") from e
+        out.append((notes_dir / gold.note, gold))
+    return out
+
+
+def evaluate(gold_dir: Path, extract: Callable[[Any], tuple[Record, Any]], progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run `extract` on every annotated note and return per-field scores."""
+    rows = []
+    for path, gold in load_gold(gold_dir):
+        note = read_note(path)
+        record, _ = extract(note)
+        rows.append(score_note(note.text, record, gold))
+        if progress:
+            progress(path.name)
+    return summarise(rows)
+
+
+def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
+    """Counts for one note."""
+    s: dict[str, Any] = {"note": gold.note, "seconds": rec.extraction.seconds if rec.extraction else 0.0}
+    pred_refs = [r.name for r in rec.referrals]
+    s["referrals"] = _prf(pred_refs, [g.name or "" for g in gold.referrals], names_match)
+    s["trap_hits"] = sum(any(names_match(p, t) for p in pred_refs) for t in gold.not_referrals)
+    s["job_leads"] = _prf([j.title for j in rec.job_leads], [g.title for g in gold.job_leads], lambda a, b: overlap(b, a) >= 0.5)
+    s["skills"] = _prf([i.text for i in rec.skills], gold.skills, lambda a, b: overlap(b, a) >= 0.5 or overlap(a, b) >= 0.67)
+    for f in ("day_in_life", "advice", "how_to_get_in", "fit"):
+        s[f] = _coverage([i.text for i in getattr(rec, f)], getattr(gold, f))
+    s["outlook"] = _coverage([i.text for i in rec.outlook.points], gold.outlook.points)
+    s["contact_name"] = names_match(rec.contact.name or "", gold.contact.name or "") if gold.contact.name else None
+    s["sentiment"] = (rec.outlook.sentiment == gold.outlook.sentiment) if gold.outlook.sentiment else None
+    s["date"] = (rec.interview_date == gold.interview_date) if gold.interview_date else None
+    s["grounded"], s["items"] = _grounded(text, rec)
+    return s
+
+
+def names_match(a: str, b: str) -> bool:
+    """Dev-set name rule."""
+    x, y = _name_words(a), _name_words(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    return x[-1] == y[-1] and x[0][0] == y[0][0]
+
+
+def overlap(gold: str, pred: str) -> float:
+    """Share of the gold phrase's content words found in the predicted text."""
+    g, p = _words(gold), set(_words(pred))
+    return sum(w in p for w in g) / len(g) if g else 0.0
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Micro-averaged scores over notes."""
+    out: dict[str, Any] = {"notes": len(rows)}
+    for f in ("referrals", "job_leads", "skills"):
+        tp, fp, fn = (sum(r[f][k] for r in rows) for k in ("tp", "fp", "fn"))
+        p, rcl = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0
+        out[f] = {"precision": round(p, 3), "recall": round(rcl, 3), "f1": round(2 * p * rcl / (p + rcl), 3) if p + rcl else 0.0}
+    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
+        hit, total = sum(r[f]["hit"] for r in rows), sum(r[f]["total"] for r in rows)
+        on, n = sum(r[f]["on_topic"] for r in rows), sum(r[f]["n_pred"] for r in rows)
+        out[f] = {"recall": round(hit / total, 3) if total else 1.0, "on_topic": round(on / n, 3) if n else 1.0}
+    for f in ("contact_name", "sentiment", "date"):
+        vals = [r[f] for r in rows if r[f] is not None]
+        out[f] = round(sum(vals) / len(vals), 3) if vals else None
+    out["trap_hits"] = sum(r["trap_hits"] for r in rows)
+    out["grounded_rate"] = round(sum(r["grounded"] for r in rows) / max(1, sum(r["items"] for r in rows)), 4)
+    secs = [r["seconds"] for r in rows]
+    out["seconds_median"] = round(statistics.median(secs), 2) if secs else 0.0
+    out["per_note"] = rows
+    return out
+
+
+def _prf(pred: list[str], gold: list[str], match: Callable[[str, str], bool]) -> dict[str, int]:
+    used: set[int] = set()
+    tp = 0
+    for p in pred:
+        for i, g in enumerate(gold):
+            if i not in used and match(p, g):
+                used.add(i)
+                tp += 1
+                break
+    return {"tp": tp, "fp": len(pred) - tp, "fn": len(gold) - tp}
+
+
+def _coverage(pred: list[str], gold: list[str]) -> dict[str, int]:
+    hit = sum(any(overlap(g, p) >= 0.6 for p in pred) for g in gold)
+    on = sum(any(overlap(g, p) >= 0.5 or overlap(p, g) >= 0.5 for g in gold) for p in pred)
+    return {"hit": hit, "total": len(gold), "on_topic": on, "n_pred": len(pred)}
+
+
+def _grounded(text: str, rec: Record) -> tuple[int, int]:
+    spans = [i.evidence for f in ("day_in_life", "skills", "advice", "how_to_get_in", "fit") for i in getattr(rec, f)]
+    spans += [i.evidence for i in rec.outlook.points] + [r.evidence for r in rec.referrals] + [j.evidence for j in rec.job_leads]
+    ok = sum(1 for s in spans if s is not None and text[s.start:s.end] == s.quote)
+    return ok, len(spans)
+
+
+def _words(s: str) -> list[str]:
+    return [w for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with ")) if w.strip(".-") and w not in _STOP]
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"\s+", strip_title(name.strip()).lower()) if w]
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The eval as a Markdown table (one row per metric)."""
+    rows = [("model", result.get("model", "?")), ("notes", result["notes"])]
+    for f in ("referrals", "job_leads", "skills"):
+        r = result[f]
+        rows.append((f"{f} P/R/F1", f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f}"))
+    rows.append(("mentioned-only people taken as referrals", result["trap_hits"]))
+    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
+        r = result[f]
+        rows.append((f"{f} key-phrase recall (on-topic share)", f"{r['recall']:.2f} ({r['on_topic']:.2f})"))
+    for f in ("contact_name", "sentiment", "date"):
+        rows.append((f"{f} accuracy", "n/a" if result[f] is None else f"{result[f]:.2f}"))
+    rows.append(("grounded items", f"{result['grounded_rate']:.1%}"))
+    rows.append(("median seconds per note", result["seconds_median"]))
+    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)

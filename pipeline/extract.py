@@ -1,0 +1,509 @@
+"""Extract stage: a structured, grounded Record from one note.
+
+Design for tiny local models: the note is structured deterministically first (sections,
+bullets, sentences, speaker turns, names, e-mails, phones, URLs, dates); the model then makes
+only small decisions, each scored by log-probability over a fixed option list: the topic of
+a line no heading explains, whether a named person is a referral, whether a line is a job
+lead, and the outlook's sentiment. Every item is a span of the note's own text.
+Without a model (`--no-llm`) keyword rules make those decisions instead.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pipeline import people as P
+from pipeline.dates import find_dates
+from pipeline.ingest import Note
+from pipeline.llm import Model
+from pipeline.prompts import load_prompt, prompt_versions
+from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
+from pipeline.structure import Layout, Segment, structure_note
+
+_LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", "advice": "advice",
+                "entry": "how_to_get_in", "fit": "fit", "people": "people", "todo": "todo", "other": "other"}
+_ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
+_CUES: list[tuple[str, str]] = [
+    ("todo", r"^(i'?ll|i will|i need to|need to|i should|i promised|as promised|todo|to do|remember to|must)\b"),
+    ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
+    ("skills", r"(skills?|you need to (know|be)|proficien|certif|fluent|must know|tools? (like|such)|experience with|good at)"),
+    ("outlook", r"(outlook|future|demand|growing|shortage|layoffs?|market|automation|\bai\b|retir(e|ing)|hiring (is|has)|competitive|trend)"),
+    ("how_to_get_in", r"(get (in|hired)|apply (through|on|to|via)|entry[- ]level|internship|posting|pipeline|hiring manager|the way in|foot in the door|recruit)"),
+    ("advice", r"(advice|recommend|suggest|you should|don't |do not |make sure|try to|focus on|lean into|start (by|with))"),
+    ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major)|\bi'?m (not sure|worried)|for me|fit\b|relevant to me)"),
+    ("day_in_life", r"(typical|day|morning|afternoon|week|meetings?|spends?|hours|schedule|shift|rounds|calls with|reviews?|writes?|runs?)"),
+]
+_JOB_CUE = re.compile(r"(posting|posted|opening|openings|internship|\bintern\b|fellowship|apprenticeship|position|hiring for|"
+                      r"role (opens|is open|for)|applications? (open|close|due)|apps (open|close|due)|closes|deadline|job id|req(uisition)?\b|"
+                      r"program (opens|cycle)|cohort|contract role|/jobs?/|/careers)", re.I)
+_TITLE_HEAD = r"(Intern(?:ship)?|Program|Fellowship|Apprenticeship|Specialist|Coordinator|Engineer|Analyst|Associate|Assistant|Technician|Tech|Writer|Designer|Manager|Developer|Scientist|Nurse|Officer|Representative|Researcher|Planner|Consultant|Role|Position|Trainee|Residency)"
+_TITLE_RE = re.compile(rf"((?:[A-Z0-9][\w&/\-]*[ ,]+(?:\((?:[^)]{{1,40}})\) )?(?:of |and |for |in |& )?){{0,7}}{_TITLE_HEAD}s?\b(?: \([^)]{{1,50}}\))?)")
+_LOWER_TITLE_RE = re.compile(rf"((?:[\w&/\-]+ ){{0,4}}{_TITLE_HEAD.lower()}s?)\b", re.I)
+_PROMISE = re.compile(r"(\bi'?ll\b|\bi will\b|\bi promised\b|\bas promised\b|\bi need to\b|\bi'm going to\b|\bi should\b|\bi owe\b)", re.I)
+_POSITIVE = re.compile(r"(good|great|strong|growing|growth|demand|shortage|hiring|stable|excellent|always (openings|short|need)|not going away|hopeful|bright|busy|picking up|fine|plenty)", re.I)
+_NEGATIVE = re.compile(r"(rough|layoffs?|cut|competitive|scarce|hard|tough|slow|bumpy|decline|shrink|low pay|not great|downside|pressure|saturated|crowded|fewer|replac|paused|cooled)", re.I)
+
+
+@dataclass
+class Decider:
+    """Model decisions with contextual calibration, logging every raw answer for provenance."""
+
+    model: Model | None
+    raw: list[dict[str, Any]] = field(default_factory=list)
+    _baseline: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def ask(self, prompt: str, **values: str) -> dict[str, float] | None:
+        """Calibrated log-probabilities per option, or None without a model."""
+        if self.model is None:
+            return None
+        tpl = load_prompt(prompt)
+        style = self.model.prompt_style
+        opts = tpl.option_strings(style)
+        scores = self.model.choose(tpl.render(style, **values), opts)
+        base = self._calibration(prompt, tpl, style, opts, values)
+        out = {o: scores[s] - 0.5 * base[s] for o, s in zip(tpl.options, opts)}
+        self.raw.append({"prompt": tpl.version, "input": values, "scores": {o: round(scores[s], 4) for o, s in zip(tpl.options, opts)}})
+        return out
+
+    def _calibration(self, prompt: str, tpl, style: str, opts: list[str], values: dict[str, str]) -> dict[str, float]:
+        if prompt not in self._baseline:
+            blank = {k: "N/A" for k in values}
+            self._baseline[prompt] = self.model.choose(tpl.render(style, **blank), opts)  # type: ignore[union-attr]
+        return self._baseline[prompt]
+
+
+def extract_record(note: Note, model: Model | None = None) -> tuple[Record, list[dict[str, Any]]]:
+    """Extract a grounded Record from `note`; also returns the raw model answers."""
+    started = time.perf_counter()
+    decider = Decider(model)
+    layout = structure_note(note.text)
+    anchor = _anchor_year(note)
+    contact, writer = extract_contact(note, layout)
+    when = extract_interview_date(note, layout, anchor)
+    assign_topics(layout, decider)
+    rec = Record(source=note.source, sha256=note.sha256, contact=contact, interview_date=when.isoformat() if when else None)
+    for topic in _ITEM_TOPICS:
+        segs = [s for s in layout.segments if s.topic == topic and s.kind not in ("heading", "header")]
+        setattr(rec, topic, extract_skills(note.text, segs) if topic == "skills" else [_item(note.text, s) for s in segs])
+    rec.outlook = Outlook(points=[_item(note.text, s) for s in layout.segments if s.topic == "outlook" and s.kind not in ("heading", "header")])
+    rec.outlook.sentiment = extract_sentiment(rec.outlook.points, decider)
+    rec.referrals = extract_referrals(note.text, layout, contact, writer, decider)
+    rec.job_leads = extract_job_leads(note.text, layout, contact, decider, anchor)
+    rec.promises = extract_promises(note.text, layout, when)
+    rec.field = _field(note, contact)
+    name = model.name if model else "none (--no-llm)"
+    rec.extraction = Extraction(model=name, prompt_version=prompt_versions(), seconds=round(time.perf_counter() - started, 3))
+    return rec, decider.raw
+
+
+# --- contact and date ------------------------------------------------------------------------
+
+def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
+    """The interviewee and the set of names that belong to the note's writer."""
+    meta = note.metadata
+    writer = _writer_names(note, layout)
+    if meta.get("contact"):
+        name = str(meta["contact"]).strip("[] ")
+        return Contact(name=name, title=meta.get("role") or meta.get("title_role"), organization=meta.get("company")), writer
+    if layout.is_transcript:
+        c = _transcript_contact(note.text, layout, writer)
+        if c:
+            return c, writer
+    emails = _email_people(note.text)
+    if emails:
+        c = _email_contact(note.text, emails, writer)
+        if c:
+            return c, writer
+    return _header_contact(note.text, layout, writer), writer
+
+
+def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | None:
+    """Front matter, an e-mail header, or the first date near the top of the note."""
+    meta_date = note.metadata.get("date")
+    if meta_date:
+        try:
+            return date.fromisoformat(str(meta_date)[:10])
+        except ValueError:
+            pass
+    head = note.text[: max(400, _first_body_offset(layout) + 300)]
+    dates = find_dates(head, anchor)
+    if dates:
+        return dates[0].value
+    dates = find_dates(note.text, anchor)
+    return dates[0].value if dates else None
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+def assign_topics(layout: Layout, decider: Decider) -> None:
+    """Give a topic to every segment the structure left open: model decision, else keyword cue."""
+    first = _first_body_offset(layout)
+    for seg in layout.segments:
+        if seg.topic or seg.kind in ("heading", "header"):
+            continue
+        if seg.start < first or len(seg.text.split()) < 3:
+            seg.topic, seg.topic_source = "other", "preamble"
+            continue
+        cue = cue_topic(seg.text)
+        scores = decider.ask("topic", text=seg.text)
+        if scores is None:
+            seg.topic, seg.topic_source = cue or "other", "keyword"
+            continue
+        label = max(scores, key=scores.get)
+        if cue and _LABEL_TOPIC[label] != cue and scores.get(_label_of(cue), -9) > scores[label] - 1.0:
+            label = _label_of(cue)
+        seg.topic, seg.topic_source = _LABEL_TOPIC[label], "model"
+
+
+def cue_topic(text: str) -> str | None:
+    """The first keyword rule that matches a sentence, or None."""
+    for topic, pattern in _CUES:
+        if re.search(pattern, text, re.I if topic != "people" else 0):
+            return topic
+    return None
+
+
+# --- items -----------------------------------------------------------------------------------
+
+def extract_skills(text: str, segs: list[Segment]) -> list[Item]:
+    """Short skill phrases split out of skill lines, each grounded at its own offsets."""
+    items: list[Item] = []
+    for seg in segs:
+        for a, b in _skill_spans(seg.text):
+            items.append(Item(text=seg.text[a:b], evidence=Span(start=seg.start + a, end=seg.start + b, quote=seg.text[a:b])))
+    return _dedupe_items(items)
+
+
+def extract_sentiment(points: list[Item], decider: Decider) -> str | None:
+    """Overall outlook: model choice over the outlook text, else a word count rule."""
+    if not points:
+        return None
+    joined = " ".join(p.text for p in points)[:1200]
+    scores = decider.ask("sentiment", text=joined)
+    if scores:
+        return max(scores, key=scores.get)
+    pos, neg = len(_POSITIVE.findall(joined)), len(_NEGATIVE.findall(joined))
+    if pos and neg:
+        return "mixed"
+    return "positive" if pos else ("negative" if neg else "neutral")
+
+
+def extract_promises(text: str, layout: Layout, when: date | None) -> list[Promise]:
+    """The seeker's own to-dos: todo-section lines and "I'll ..." sentences."""
+    out: list[Promise] = []
+    for seg in layout.segments:
+        if seg.kind in ("heading", "header"):
+            continue
+        if seg.topic == "todo" or (_PROMISE.search(seg.text) and seg.speaker is None):
+            out.append(Promise(action=seg.text, done=bool(seg.checked), due=_due(seg.text, when),
+                               evidence=Span(start=seg.start, end=seg.end, quote=seg.text)))
+    return out
+
+
+# --- referrals -------------------------------------------------------------------------------
+
+def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[str], decider: Decider) -> list[Referral]:
+    """People the interviewee suggested contacting, decided per name mention in context."""
+    found: list[Referral] = []
+    excluded = {n for n in writer | {contact.name or ""} if n}
+    for seg in layout.segments:
+        if seg.kind in ("heading", "header") or seg.topic in ("todo",):
+            continue
+        if P.INJECTION.search(seg.text):
+            continue
+        for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet"):
+            if any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) or m.name in layout.speakers:
+                continue
+            if _is_referral(m, seg, decider):
+                _add_referral(found, _referral(text, m, seg, contact))
+    return found
+
+
+def _is_referral(m: P.Mention, seg: Segment, decider: Decider) -> bool:
+    window = seg.text
+    rule = 2 * (seg.topic == "people") + (seg.topic == "how_to_get_in") + 2 * bool(P.REFERRAL_CUES.search(window))
+    rule += bool(P.EMAIL_RE.search(window) or P.PHONE_RE.search(window))
+    if P.NEGATIVE_CUES.search(_near(window, m, seg)):
+        rule -= 4
+    scores = decider.ask("referral", name=m.name, text=window[:400])
+    if scores is None:
+        return rule >= 2
+    p_yes = _prob(scores, "yes")
+    return rule >= 1 and p_yes + 0.2 * rule >= 0.9
+
+
+def _near(window: str, m: P.Mention, seg: Segment) -> str:
+    a = m.start - seg.start
+    return window[max(0, a - 60): a + len(m.name) + 80]
+
+
+def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referral:
+    after = seg.text[m.end - seg.start:]
+    email = P.EMAIL_RE.search(after) or P.EMAIL_RE.search(seg.text)
+    phone = P.PHONE_RE.search(after) or P.PHONE_RE.search(seg.text)
+    title, org = _title_org(after)
+    return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,
+                    phone=phone.group(0) if phone else None, context=seg.text[:300],
+                    evidence=Span(start=m.start, end=m.end, quote=text[m.start:m.end]))
+
+
+def _add_referral(found: list[Referral], new: Referral) -> None:
+    for i, old in enumerate(found):
+        if P.same_person(old.name, new.name) or _first_of(new.name, old.name) or _first_of(old.name, new.name):
+            merged = old.model_copy(update={k: getattr(old, k) or getattr(new, k) for k in ("title", "organization", "email", "phone")})
+            if len(P.strip_title(new.name)) > len(P.strip_title(old.name)):
+                merged = merged.model_copy(update={"name": new.name, "evidence": new.evidence})
+            found[i] = merged
+            return
+    found.append(new)
+
+
+def _title_org(after: str) -> tuple[str | None, str | None]:
+    m = re.match(r"\s*(?:\(|[-–—,:]\s*)\s*(?:he|she|they)?\s*(?:is|'s|runs|leads)?\s*(?:a |an |the )?([^,.;()\n]{3,60})", after)
+    title = m.group(1).strip() if m else None
+    if title and (P.EMAIL_RE.search(title) or P.PHONE_RE.search(title) or len(title.split()) > 8):
+        title = None
+    org = re.search(r"\b(?:at|@)\s+([A-Z][\w&'’.\-]*(?: [A-Z&][\w&'’.\-]*){0,4})", after[:200])
+    return title, org.group(1) if org else None
+
+
+# --- job leads -------------------------------------------------------------------------------
+
+def extract_job_leads(text: str, layout: Layout, contact: Contact, decider: Decider, anchor: int) -> list[JobLead]:
+    """Specific openings: job-cue lines checked by the model, with title, URL and deadline."""
+    leads: list[JobLead] = []
+    for seg in layout.segments:
+        if seg.kind in ("heading", "header") or not _JOB_CUE.search(seg.text) or seg.topic in ("todo",) or P.INJECTION.search(seg.text):
+            continue
+        title = _lead_title(seg.text)
+        if not title:
+            continue
+        url = P.URL_RE.search(seg.text)
+        deadline = _deadline(seg.text, anchor)
+        rule = bool(url) + bool(deadline) + bool(re.search(r"(posting|posted|opening|opens|closes|apply|applications?|apps)", seg.text, re.I))
+        scores = decider.ask("job_lead", text=seg.text[:400])
+        keep = rule >= 1 if scores is None else _prob(scores, "yes") + 0.25 * rule >= 0.75
+        if keep:
+            a = seg.text.find(title)
+            lead = JobLead(title=title, organization=contact.organization, url=url.group(0) if url else None,
+                           deadline=deadline, evidence=Span(start=seg.start + a, end=seg.start + a + len(title), quote=title))
+            _add_lead(leads, lead)
+    return leads
+
+
+def _lead_title(sentence: str) -> str | None:
+    m = re.search(r"(?:posting|position|role|opening)\s*:\s*([^,(\n]{4,80})", sentence, re.I)
+    if m:
+        return m.group(1).strip()
+    for m in _TITLE_RE.finditer(sentence):
+        t = m.group(1).strip(" ,")
+        if len(t.split()) >= 2:
+            return t
+    m = _LOWER_TITLE_RE.search(sentence)
+    if m and len(m.group(1).split()) >= 2:
+        return m.group(1).strip()
+    return None
+
+
+def _add_lead(leads: list[JobLead], new: JobLead) -> None:
+    nw = set(new.title.lower().split())
+    for i, old in enumerate(leads):
+        ow = set(old.title.lower().split())
+        if len(nw & ow) / max(1, min(len(nw), len(ow))) >= 0.6:
+            leads[i] = old.model_copy(update={k: getattr(old, k) or getattr(new, k) for k in ("url", "deadline")})
+            return
+    leads.append(new)
+
+
+def _deadline(sentence: str, anchor: int) -> str | None:
+    m = re.search(r"(clos\w*|due|deadline|until|by|before|open\w* through)\b(.{0,40})", sentence, re.I)
+    if not m:
+        return None
+    dates = find_dates(m.group(2), anchor)
+    return dates[0].value.isoformat() if dates else None
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _item(text: str, seg: Segment) -> Item:
+    return Item(text=seg.text, evidence=Span(start=seg.start, end=seg.end, quote=text[seg.start:seg.end]))
+
+
+def _skill_spans(line: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in re.finditer(r"[^,;()\n]+", line):
+        part = m.group(0)
+        cut = re.split(r"\s(?:-|–|—|=)\s|:\s|\s(?:because|which|since|so|for|while|but|is|are|was|you)\s", part, maxsplit=1)[0]
+        a = m.start() + len(part) - len(part.lstrip())
+        phrase = cut.strip().rstrip(".!?")
+        phrase = re.sub(r"^(and|or|plus|also|then|being able to|the ability to|ability to|knowing|a|an|the)\s+", "", phrase, flags=re.I)
+        a = line.find(phrase, a) if phrase else -1
+        if a >= 0 and 1 <= len(phrase.split()) <= 6 and not re.match(r"(i|you|she|he|they|it|we|that|this|number|honestly)\b", phrase, re.I):
+            spans.append((a, a + len(phrase)))
+    return spans
+
+
+def _dedupe_items(items: list[Item]) -> list[Item]:
+    seen, out = set(), []
+    for it in items:
+        key = it.text.lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(it)
+    return out
+
+
+def _prob(scores: dict[str, float], option: str) -> float:
+    import math
+
+    total = sum(math.exp(v) for v in scores.values())
+    return math.exp(scores[option]) / total
+
+
+def _label_of(topic: str) -> str:
+    return next(k for k, v in _LABEL_TOPIC.items() if v == topic)
+
+
+def _first_of(short: str, full: str) -> bool:
+    """'Tomás' refers to 'Tomás Echeverría' (a first name alone)."""
+    s, f = P.strip_title(short).split(), P.strip_title(full).split()
+    return len(s) == 1 and len(f) > 1 and s[0].lower() in (f[0].lower(), f[-1].lower())
+
+
+def _anchor_year(note: Note) -> int:
+    """The year for dates written without one: front matter or e-mail date, else the year the
+    file was last written (notes are written around the interview), else this year."""
+    for key in ("date", "file_mtime"):
+        try:
+            return int(str(note.metadata.get(key))[:4])
+        except (TypeError, ValueError):
+            continue
+    return date.today().year
+
+
+def _due(sentence: str, when: date | None) -> str | None:
+    if when is None:
+        return None
+    try:
+        from pipeline.followups import resolve_due
+    except ImportError:
+        return None
+    d = resolve_due(sentence, when)
+    return d.isoformat() if d else None
+
+
+def _first_body_offset(layout: Layout) -> int:
+    """Where the body starts: the first heading or topic, else after the title line."""
+    for seg in layout.segments:
+        if seg.kind == "heading" or (seg.topic and seg.topic_source != "header"):
+            return seg.start
+    first = next((s for s in layout.segments if s.kind not in ("header",)), None)
+    if first and len(first.text.split()) <= 25:
+        line_end = layout.text.find("\n", first.start)
+        return line_end + 1 if line_end >= 0 else len(layout.text)
+    return 0
+
+
+def _field(note: Note, contact: Contact) -> str | None:
+    tags = note.metadata.get("tags")
+    if isinstance(tags, list):
+        for t in tags:
+            if str(t).startswith("career/"):
+                return str(t).split("/", 1)[1].replace("-", " ")
+    return contact.title
+
+
+def _writer_names(note: Note, layout: Layout) -> set[str]:
+    names: set[str] = set()
+    emails = _email_people(note.text)
+    if emails:
+        names.add(emails[0][0])
+    if layout.is_transcript:
+        seeker = next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
+        if seeker:
+            names.add(seeker)
+    return {n for n in names if n}
+
+
+def _email_people(text: str) -> list[tuple[str, str]]:
+    out = []
+    for m in re.finditer(r"^(From|To):\s*\"?([^<\"\n]*?)\"?\s*<([^>]+)>", text, re.M):
+        out.append((m.group(2).strip(), m.group(3)))
+    return out
+
+
+def _email_contact(text: str, people: list[tuple[str, str]], writer: set[str]) -> Contact | None:
+    for name, email in people:
+        if name and name not in writer:
+            sig = _signature(text, name)
+            return Contact(name=name, email=email, title=sig[0], organization=sig[1])
+    return None
+
+
+def _signature(text: str, name: str) -> tuple[str | None, str | None]:
+    for m in re.finditer(rf"^{re.escape(name)}\s*\n([^\n]+)\n([^\n]+)", text, re.M):
+        title = m.group(1).strip()
+        org = m.group(2).split("|")[0].strip()
+        if 1 < len(title.split()) <= 10:
+            return title.split(",")[0].strip() if "," in title else title, org
+    return None, None
+
+
+def _transcript_contact(text: str, layout: Layout, writer: set[str]) -> Contact | None:
+    others = [s for s in layout.speakers if s not in writer]
+    if not others:
+        return None
+    label = others[0]
+    name = label
+    if label.isupper() or len(label.split()) == 1:
+        for m in P.find_names(text):
+            if m.name.split()[-1].lower() == label.lower() or P.strip_title(m.name).split()[0].lower() == label.split()[0].lower():
+                if len(P.strip_title(m.name).split()) > 1:
+                    name = P.strip_title(m.name)
+                    break
+    title, org = _intro_title_org(text, layout, label)
+    return Contact(name=name, title=title, organization=org)
+
+
+def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | None, str | None]:
+    head = text[:600]
+    paren = re.search(r"\(([^()]{5,120})\)", head)
+    if paren:
+        parts = [p.strip() for p in paren.group(1).split(",")]
+        return parts[0], (parts[-1] if len(parts) > 1 else None)
+    for seg in layout.segments:
+        if seg.speaker == speaker:
+            m = re.search(r"I'?m (?:an? |the )?([\w\- ]{3,60}?) (?:at|with|for) ([A-Z][\w&'.\-]*(?: [A-Z&][\w&'.\-]*){0,4})", seg.text)
+            if m:
+                return m.group(1), m.group(2)
+    return None, None
+
+
+def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
+    head_end = max(_first_body_offset(layout), 200)
+    for m in P.find_names(text[:head_end]):
+        if m.name not in writer:
+            line_end = text.find("\n", m.end)
+            line_end = len(text) if line_end < 0 else line_end
+            nxt = text.find("\n", line_end + 1)
+            rest = text[m.end: nxt if nxt > 0 else len(text)]
+            title, org = _header_title_org(rest)
+            return Contact(name=P.strip_title(m.name) if P.strip_title(m.name).count(" ") else m.name, title=title, organization=org)
+    return Contact()
+
+
+def _header_title_org(rest: str) -> tuple[str | None, str | None]:
+    rest = rest.strip()
+    org = re.search(r"(?:@|\bat)\s+([A-Z][^,()\n;]{2,60})", rest)
+    parts = [p.strip(" -–—()") for p in re.split(r"[,()\n]|\s[-–—]\s", rest) if p.strip(" -–—()")]
+    parts = [p for p in parts if not re.fullmatch(r"[A-Z]{2,}[a-zA-Z]*|[A-Z][a-z]?[A-Z]\w*", p) and not re.search(r"\d", p)]
+    title = None
+    for p in parts:
+        if re.search(r"[a-z]", p) and not p.startswith(("@", "at ")):
+            title = re.split(r"\s(?:@|at)\s", p)[0].strip()
+            break
+    organization = org.group(1).strip() if org else (parts[-1] if len(parts) > 1 and parts[-1] != title else None)
+    return title, organization

@@ -1,0 +1,143 @@
+"""Model layer: a small interface over a local GGUF model, loaded lazily once per run.
+
+The extraction stage asks the model only small, checkable questions: "which of these
+options?" answered by comparing the log-probabilities of each option's first token after a
+prompt. Prompts put the fixed text (instructions, few-shot examples) first, so llama.cpp keeps
+it in the KV cache and only evaluates the new tail of each question.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from pipeline.errors import ModelError
+from pipeline.models import ModelSpec, resolve_model
+
+
+@dataclass
+class ModelStats:
+    """Counters for the benchmark: how many tokens were evaluated, reused or generated."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    evaluated_tokens: int = 0
+    reused_tokens: int = 0
+    generated_tokens: int = 0
+    prefill_seconds: float = 0.0
+    decode_seconds: float = 0.0
+    load_seconds: float = 0.0
+
+    def snapshot(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+class Model(Protocol):
+    """What the pipeline needs from a model."""
+
+    name: str
+    prompt_style: str
+    stats: ModelStats
+
+    def choose(self, prompt: str, options: Sequence[str]) -> dict[str, float]:
+        """Log-probability of each option (by its first token), normalised over the options."""
+
+    def complete(self, prompt: str, max_tokens: int = 200, stop: Sequence[str] = ()) -> str:
+        """Greedy continuation of the prompt."""
+
+
+def load_model(name: str | None = None) -> "LlamaModel":
+    """Load the model named by alias or path (default: $FIELDNOTES_MODEL or the registry default)."""
+    spec = resolve_model(name)
+    return LlamaModel(spec)
+
+
+class LlamaModel:
+    """A GGUF model through llama-cpp-python, with KV-cache prefix reuse between calls."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.name = spec.alias
+        self.prompt_style = spec.prompt_style
+        self.stats = ModelStats()
+        path = spec.ensure_file()
+        start = time.perf_counter()
+        self._llm = _open_llama(path, spec.n_ctx)
+        self.stats.load_seconds = time.perf_counter() - start
+        self._first_token_cache: dict[str, int] = {}
+
+    def tokenize(self, text: str) -> list[int]:
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+
+    def choose(self, prompt: str, options: Sequence[str]) -> dict[str, float]:
+        tokens = self.tokenize(prompt)
+        logits = self._eval_prompt(tokens)
+        ids = [self._option_token(o) for o in options]
+        if len(set(ids)) != len(ids):
+            raise ModelError(f"options {list(options)} share a first token in model {self.name} (reword the prompt's options)")
+        raw = [float(logits[i]) for i in ids]
+        top = max(raw)
+        norm = math.log(sum(math.exp(r - top) for r in raw)) + top
+        return {o: r - norm for o, r in zip(options, raw)}
+
+    def complete(self, prompt: str, max_tokens: int = 200, stop: Sequence[str] = ()) -> str:
+        start = time.perf_counter()
+        out = self._llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, stop=list(stop) or None)
+        self.stats.calls += 1
+        usage = out.get("usage", {})
+        self.stats.generated_tokens += usage.get("completion_tokens", 0)
+        self.stats.decode_seconds += time.perf_counter() - start
+        return out["choices"][0]["text"]
+
+    def _option_token(self, option: str) -> int:
+        if option not in self._first_token_cache:
+            toks = self._llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
+            if not toks:
+                raise ModelError(f"option {option!r} is empty after tokenising")
+            self._first_token_cache[option] = toks[0]
+        return self._first_token_cache[option]
+
+    def _eval_prompt(self, tokens: list[int]):
+        """Evaluate only the part of `tokens` not already in the KV cache; return last logits."""
+        import numpy as np
+
+        llm = self._llm
+        if len(tokens) > llm.n_ctx():
+            raise ModelError(f"prompt of {len(tokens)} tokens exceeds the model context of {llm.n_ctx()}")
+        common = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        common = min(common, len(tokens) - 1)
+        start = time.perf_counter()
+        llm.n_tokens = common
+        llm.eval(tokens[common:])
+        self.stats.calls += 1
+        self.stats.prompt_tokens += len(tokens)
+        self.stats.reused_tokens += common
+        self.stats.evaluated_tokens += len(tokens) - common
+        self.stats.prefill_seconds += time.perf_counter() - start
+        return np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _open_llama(path: Path, n_ctx: int):
+    try:
+        import llama_cpp
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise ModelError(f"llama-cpp-python is not installed ({e}); run `make install`") from e
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path), n_ctx=n_ctx, n_batch=512, n_threads=os.cpu_count() or 2,
+            n_threads_batch=os.cpu_count() or 2, verbose=False, seed=0,
+        )
+    except (ValueError, RuntimeError) as e:
+        raise ModelError(f"{path}: could not load the model file ({e}); check it is a complete .gguf file or pick another with --model") from e

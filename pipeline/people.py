@@ -1,0 +1,140 @@
+"""People in a note (part of extraction): name candidates, the contact, the writer, referral cues.
+
+Names are found deterministically (capitalised word runs checked against a first-name list,
+titles like Dr./Prof., e-mail addresses) and always returned exactly as written, with offsets.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain)\.?"
+_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][\w'’\-]*"
+_NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} )?{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
+EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+PHONE_RE = re.compile(r"(?:\+?1[\s.\-]?)?\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}|\bext\.? ?\d{3,5}\b|\bx\d{3,5}\b")
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]|\b[a-z0-9\-]+\.(?:com|org|edu|gov|io|net)/[^\s<>()\"']*[^\s<>()\"'.,;:!?]")
+
+_NOT_NAME_WORDS = {w.lower() for w in """
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Wed Thu Fri Sat Sun January February March
+April May June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+The This That These Those Then Than There Their They She He Her His Him It Its I I'm I'll I've We Our You Your Yes No
+Okay OK Ok So And But Or If When What Why How Who Where Also Plus Maybe Honestly Thanks Thank Hi Hello Hey Dear Best
+Regards Cheers Great Good Sure Right Well Oh Um Uh Yeah Yep Nope Today Tomorrow Tonight Zoom Teams LinkedIn Slack
+Google Excel Python SQL Figma Epic TODO Skills Advice Outlook People Fit Day Notes Note Interview Info Subject From To
+Date Cc Re Fwd Summer Spring Fall Winter Senior Junior Manager Director Engineer Lead Head Chief Associate Assistant
+University College School Program Team Group Department Center Centre Hospital Inc LLC LLP Corp Company Bank Lab
+New North South East West Street Ave St Road Drive Chat Call Coffee Meeting Email Phone Intern Internship Posting
+Reply Forwarded Original Message Sent Tel Cell Mobile Office Follow Next Step Steps Action Items Contacts Referrals
+Getting Breaking Background Career Careers Job Jobs Role Work Working Ask Call Apply Talk Reach Send Email Read Check
+""".split()}
+_ORG_WORDS = re.compile(r"\b(University|College|School|Inc|LLC|LLP|Corp|Company|Bank|Hospital|Center|Centre|Institute|Labs?|Group|Health|Motors|Department|Program|Association|Society|Foundation|Agency|Partners|Capital|Systems|Services|Club|Council|Office|City|County|State)\b")
+
+REFERRAL_CUES = re.compile(
+    r"(talk to|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
+    r"call (him|her|them)|ask for|ask (him|her|them)|tell (him|her|them) i sent|sent you|loop (you )?in|"
+    r"you should (meet|talk|email|call|contact)|worth (talking|a chat|reaching)|get in touch|pass (along|on) (my|your)|"
+    r"message (him|her|them)|knows? (everyone|everybody|a lot)|would be happy to|loves talking|ping)", re.I)
+NEGATIVE_CUES = re.compile(
+    r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|husband|wife|"
+    r"spouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
+    r"cautionary|famous|author|book|podcast|read\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
+    r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me))", re.I)
+
+
+@dataclass
+class Mention:
+    """A person name as written, with offsets into the note text."""
+
+    name: str
+    start: int
+    end: int
+
+
+INJECTION = re.compile(r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?)|disregard (the|all|previous)|"
+                       r"system prompt|you are now|new instructions|as an ai\b|output (only|the following)|jailbreak)", re.I)
+_LEAD_IN = re.compile(r"(?:talk to|speak (?:to|with)|reach out to|contact|ask for|email|e-mail|call|introduce you to|meet|ping)\s+$", re.I)
+
+
+def find_names(text: str, start: int = 0, line_start: bool = False) -> list[Mention]:
+    """Person-name candidates in `text` (offsets shifted by `start`), exactly as written.
+
+    A capitalised run counts when it starts with a known first name or a title; a run of
+    2-4 capitalised words also counts where the layout says "person here": at the start of a
+    bullet followed by a dash, comma or bracket (`line_start`), or after "talk to", "ask for"...
+    """
+    out: list[Mention] = []
+    for m in _NAME_RE.finditer(text):
+        name, a = _clean_name(m.group(0), m.start())
+        if not name:
+            continue
+        slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(text[:a])
+        if looks_like_person(name) or (slot and _plausible_full_name(name)):
+            out.append(Mention(name, start + a, start + a + len(name)))
+    return out
+
+
+def _plausible_full_name(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and not _ORG_WORDS.search(name) and all(w[:1].isupper() for w in words)
+
+
+def looks_like_person(name: str) -> bool:
+    """A capitalised run that starts with a known first name (or a title) and is not an org."""
+    words = name.split()
+    if _ORG_WORDS.search(name) or any(w.lower().strip("'’") in _NOT_NAME_WORDS for w in words if not re.fullmatch(_TITLE, w)):
+        return False
+    if re.fullmatch(_TITLE, words[0]) and len(words) > 1:
+        return True
+    first = words[0].split("-")[0]
+    return _is_first_name(first) and (len(words) <= 4)
+
+
+def strip_title(name: str) -> str:
+    """'Dr. Kwame Asante' -> 'Kwame Asante'."""
+    return re.sub(rf"^{_TITLE}\s+", "", name).strip()
+
+
+def same_person(a: str, b: str) -> bool:
+    """Names match ignoring titles and case; same last name with the same first name or initial."""
+    x, y = strip_title(a).lower().split(), strip_title(b).lower().split()
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0] or x[-1] == y[-1] and (len(x) == 1 and len(y) > 1 and False)
+    return x[-1] == y[-1] and x[0][0] == y[0][0]
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    import gender_guesser.detector as gd
+
+    return gd.Detector(case_sensitive=False)
+
+
+def _is_first_name(word: str) -> bool:
+    if len(word) < 2 or not word[0].isupper():
+        return False
+    return _detector().get_gender(word) != "unknown" or _detector().get_gender(_ascii(word)) != "unknown"
+
+
+def _ascii(word: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+
+
+def _clean_name(raw: str, a: int) -> tuple[str, int]:
+    name = raw.rstrip("'’-")
+    if name.endswith(("'s", "’s")):
+        name = name[:-2]
+    words = name.split()
+    while words and words[-1].lower() in _NOT_NAME_WORDS:
+        words.pop()
+    while len(words) > 1 and words[0].lower() in _NOT_NAME_WORDS:
+        a += raw.index(words[1], raw.index(words[0]) + len(words[0])) - raw.index(words[0])
+        words.pop(0)
+    return " ".join(words), a

@@ -1,0 +1,298 @@
+"""Structure stage (first half of extraction): deterministic layout of a note.
+
+`structure_note(text)` splits the plain text into segments — headings, bullets, sentences,
+transcript turns, e-mail headers — each with character offsets into the text, and gives each
+segment a topic (`day_in_life`, `skills`, ...) when a heading, an inline label or the
+seeker's question in a transcript says so. Segments with no topic are left for the model.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TOPICS = ("day_in_life", "skills", "outlook", "advice", "how_to_get_in", "fit", "people", "todo", "other")
+
+# Heading keywords -> topic. Order matters: the first topic whose pattern matches wins.
+_HEADING_TOPICS: list[tuple[str, str]] = [
+    ("todo", r"\b(to-?dos?|follow[- ]?ups?|next steps?|action items?|tasks?|my todo|to do)\b"),
+    ("people", r"\b(people|contacts?|referrals?|names|who (else )?to (talk|contact|reach)|intros?|network(ing)?|leads? to contact)\b"),
+    ("how_to_get_in", r"(getting in|get in\b|how to (get|break)|breaking in|hiring|how .* hire|entry|apply|applying|path in|way in|recruit|door)"),
+    ("skills", r"\b(skills?|tools?|qualifications?|competenc|hire for|need to know|certs?|credentials?|exams?)\b"),
+    ("outlook", r"\b(outlook|industry|future|market|trends?|state of|field|prospects?)\b"),
+    ("advice", r"\b(advice|tips?|recommend|suggest)"),
+    ("fit", r"\b(fit|me|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b"),
+    ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she) does|what (s?he|they) do\b|job actually|role|week|schedule|responsibilit|day[- ]to[- ]day|the job|what .* does|work ?life|job is)"),
+]
+
+_BULLET = re.compile(r"^\s*(?:[-*•]\s+\[[ xX]\]|\[[ xX]\]|[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)])\s+")
+_CHECKBOX = re.compile(r"^\s*[-*]?\s*\[([ xX])\]\s*")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_NUMBERED_HEADING = re.compile(r"^\s*\d{1,2}[.)]\s+(.{2,60})$")
+_EMAIL_HEADER = re.compile(r"^(From|To|Cc|Date|Subject|Sent):\s", re.I)
+_TURN = re.compile(r"^([A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}|[A-Z]{2,}(?: [A-Z]{2,})?):\s+(?=\S)")
+_INLINE_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z /&'’\-]{1,40}?)\s*[:\-–—]\s+(?=\S)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
+_ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Co|Ltd|No|Mt|Ave|Dept|a\.m|p\.m|U\.S)\.$", re.I)
+
+
+@dataclass
+class Segment:
+    """A unit of the note: offsets into the note text, what it is, and its topic if known."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # heading | bullet | sentence | header | turn
+    topic: str | None = None
+    speaker: str | None = None
+    checked: bool | None = None  # for checkbox bullets
+    heading: str | None = None
+    block: int = 0  # paragraph / bullet block number
+    topic_source: str | None = None  # heading | label | question | model | keyword
+
+
+@dataclass
+class Layout:
+    """The structured note."""
+
+    text: str
+    segments: list[Segment] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    is_transcript: bool = False
+
+
+def structure_note(text: str) -> Layout:
+    """Split `text` into segments with offsets and deterministic topics."""
+    lines = _lines_with_offsets(text)
+    layout = Layout(text=text)
+    layout.speakers = _transcript_speakers(lines)
+    layout.is_transcript = len(layout.speakers) >= 2
+    topic: str | None = None
+    heading: str | None = None
+    block = 0
+    body_start = _front_matter_end(lines)
+    prev_blank, weak = True, False
+    for start, line in lines:
+        if start < body_start:
+            continue
+        if not line.strip():
+            prev_blank = True
+            continue
+        if prev_blank:
+            block += 1
+            if weak and _is_prose(line):
+                topic, weak = None, False
+        prev_blank = False
+        if _EMAIL_HEADER.match(line) and line.lower().startswith("from:"):
+            topic = None
+        head = _heading_text(line)
+        if head is not None and not layout.is_transcript:
+            topic = heading_topic(head) or ("other" if _is_strong_heading(line) else topic)
+            heading, weak = head, not _is_strong_heading(line)
+            layout.segments.append(Segment(start, start + len(line), line.strip(), "heading", topic, heading=head, block=block, topic_source="heading"))
+            continue
+        layout.segments.extend(_line_segments(start, line, topic, heading, block, layout.is_transcript))
+    if layout.is_transcript:
+        _topics_from_questions(layout)
+    return layout
+
+
+def heading_topic(heading: str) -> str | None:
+    """Map a heading's words to a topic, or None when nothing matches."""
+    h = heading.lower().strip(" :*#_")
+    for topic, pattern in _HEADING_TOPICS:
+        if re.search(pattern, h):
+            return topic
+    return None
+
+
+def split_sentences(text: str, base: int = 0) -> list[tuple[int, int, str]]:
+    """Split prose into sentences, returning (start, end, sentence) with offsets from `base`."""
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        candidate = text[pos:m.start() + len(m.group(0).rstrip())].rstrip()
+        if _ABBREV.search(candidate) or len(candidate) < 3:
+            continue
+        out.append(_trimmed(text, pos, pos + len(candidate), base))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append(_trimmed(text, pos, len(text), base))
+    return [s for s in out if s[2]]
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _front_matter_end(lines: list[tuple[int, str]]) -> int:
+    if not lines or lines[0][1].strip() != "---":
+        return 0
+    for start, line in lines[1:]:
+        if line.strip() in ("---", "..."):
+            return start + len(line) + 1
+    return 0
+
+
+def _transcript_speakers(lines: list[tuple[int, str]]) -> list[str]:
+    counts: dict[str, int] = {}
+    for _, line in lines:
+        m = _TURN.match(line)
+        if m and not _EMAIL_HEADER.match(line) and heading_topic(m.group(1)) is None:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    speakers = [s for s, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n >= 3]
+    return speakers if sum(counts.get(s, 0) for s in speakers) >= 6 else []
+
+
+def _heading_text(line: str) -> str | None:
+    s = line.strip()
+    m = _MD_HEADING.match(s)
+    if m:
+        return m.group(1).strip("*_ ")
+    if re.fullmatch(r"(\*\*|__)[^*_]{2,60}(\*\*|__):?", s):
+        return s.strip("*_: ")
+    words = s.rstrip(":").split()
+    if not words or len(words) > 7 or len(s) > 60:
+        return None
+    letters = [c for c in s if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(letters) >= 3 and not _BULLET.match(s):
+        return s.rstrip(":")
+    if s.endswith(":") and not _BULLET.match(s) and len(words) <= 6:
+        return s.rstrip(":")
+    if words[0].isupper() and len(words[0]) >= 3 and heading_topic(words[0]) and len(words) <= 5 and not _BULLET.match(s) and not s.endswith((".", "?", "!")):
+        return s
+    m = _NUMBERED_HEADING.match(s)
+    if m and heading_topic(m.group(1)) and len(m.group(1).split()) <= 6 and not m.group(1).rstrip().endswith("."):
+        return m.group(1)
+    if len(words) <= 5 and s == s.lower() and heading_topic(s) and not _BULLET.match(s) and not re.search(r"[,.;!?]", s):
+        return s
+    return None
+
+
+def _is_prose(line: str) -> bool:
+    return not _BULLET.match(line) and len(line.split()) > 12
+
+
+def _is_strong_heading(line: str) -> bool:
+    s = line.strip()
+    return bool(_MD_HEADING.match(s)) or s.isupper()
+
+
+def _line_segments(start: int, line: str, topic: str | None, heading: str | None, block: int, transcript: bool) -> list[Segment]:
+    if _EMAIL_HEADER.match(line):
+        return [Segment(start, start + len(line.rstrip()), line.strip(), "header", "other", heading=heading, block=block, topic_source="header")]
+    speaker, body_off = None, 0
+    if transcript:
+        m = _TURN.match(line)
+        if m:
+            speaker, body_off = m.group(1), m.end()
+    bullet = _BULLET.match(line)
+    checked = None
+    cb = _CHECKBOX.match(line)
+    if cb:
+        checked = cb.group(1).lower() == "x"
+    kind = "turn" if speaker else ("bullet" if bullet else "sentence")
+    if bullet:
+        body_off = bullet.end()
+    seg_topic, source = topic, ("heading" if topic else None)
+    labels = _inline_labels(line, body_off) if kind != "turn" else []
+    if labels:
+        if labels[0][0] > body_off:
+            labels.insert(0, (body_off, None))
+        return _labelled_segments(start, line, labels, kind, heading, block, checked, topic)
+    body = line[body_off:]
+    pieces = split_sentences(body, start + body_off) if (kind != "bullet" and len(body) > 160) or kind in ("sentence", "turn") else [_trimmed(body, 0, len(body), start + body_off)]
+    return [Segment(s, e, t, kind, seg_topic, speaker, checked, heading, block, source) for s, e, t in pieces if t]
+
+
+def _inline_labels(line: str, body_off: int) -> list[tuple[int, str | None]]:
+    """Find 'skills: ...', '... advice: ...' labels inside one line; returns (offset, topic)."""
+    out: list[tuple[int, str | None]] = []
+    body = line[body_off:]
+    for m in re.finditer(r"(?:^|(?<=[.;]\s))([A-Za-z][A-Za-z /&'’\-]{1,30}?)\s*:\s+", body):
+        t = heading_topic(m.group(1))
+        if t and len(m.group(1).split()) <= 4:
+            out.append((body_off + m.start(1), t))
+    m = re.match(r"(TO-?DO|NEXT STEPS|FOLLOW[- ]UPS?)\b:?\s+(?=\S)", body)
+    if m and not out:
+        out.append((body_off, "todo"))
+    return out
+
+
+def _labelled_segments(start: int, line: str, labels: list[tuple[int, str | None]], kind: str, heading: str | None, block: int, checked: bool | None, outer: str | None) -> list[Segment]:
+    segs: list[Segment] = []
+    bounds = labels + [(len(line), None)]
+    for (off, topic), (nxt, _) in zip(bounds, bounds[1:]):
+        body = _label_body_start(line, off, nxt) if topic else off
+        src = "label" if topic else ("heading" if outer else None)
+        for s, e, t in split_sentences(line[body:nxt], start + body):
+            segs.append(Segment(s, e, t, kind, topic or outer, None, checked, heading, block, src))
+    return segs
+
+
+def _label_body_start(line: str, off: int, nxt: int) -> int:
+    colon = line.find(":", off, nxt)
+    if colon >= 0:
+        return colon + 1
+    m = re.match(r"\S+\s*", line[off:nxt])
+    return off + (m.end() if m else 0)
+
+
+def _trimmed(text: str, a: int, b: int, base: int) -> tuple[int, int, str]:
+    chunk = text[a:b]
+    lead = len(chunk) - len(chunk.lstrip())
+    chunk = chunk.strip()
+    return base + a + lead, base + a + lead + len(chunk), chunk
+
+
+def _topics_from_questions(layout: Layout) -> None:
+    """In a transcript, the seeker's question sets the topic of the answers that follow it."""
+    seeker = _seeker(layout)
+    topic: str | None = None
+    for seg in layout.segments:
+        if seg.kind != "turn":
+            continue
+        if seg.speaker == seeker:
+            if seg.text.endswith("?") or len(seg.text.split()) > 4:
+                q = question_topic(seg.text)
+                topic = q if q else (None if seg.text.endswith("?") else topic)
+            seg.topic, seg.topic_source = "other", "seeker"
+        elif topic:
+            seg.topic, seg.topic_source = topic, "question"
+
+
+def _seeker(layout: Layout) -> str | None:
+    """The seeker asks the questions: the speaker with the most question marks per turn."""
+    best, best_rate = None, -1.0
+    for sp in layout.speakers[:2]:
+        turns = [s for s in layout.segments if s.speaker == sp]
+        rate = sum(s.text.endswith("?") for s in turns) / max(1, len(turns))
+        if rate > best_rate:
+            best, best_rate = sp, rate
+    return best
+
+
+_QUESTION_TOPICS: list[tuple[str, str]] = [
+    ("people", r"(who (else )?(should|could|would) i (talk|reach|contact|speak)|anyone (else )?(i should|you'd|you would)|(talk|speak) to next|introduc)"),
+    ("how_to_get_in", r"(get (in|hired|my foot)|break in|how (do|did|would) (i|you|people|someone) (get|start|apply)|hiring process|entry[- ]level|apply|recruit|openings?|foot in the door)"),
+    ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|qualities|good at|make a good|tools)"),
+    ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing)"),
+    ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
+    ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),
+    ("day_in_life", r"(typical|day look|normal day|day[- ]to[- ]day|what (do|does) you(r)? (do|job)|walk me through|week look|schedule|trip look|outside of|a day in)"),
+]
+
+
+def question_topic(question: str) -> str | None:
+    """Map the seeker's question in a transcript to the topic of the answer."""
+    q = question.lower()
+    for topic, pattern in _QUESTION_TOPICS:
+        if re.search(pattern, q):
+            return topic
+    return None

@@ -1,0 +1,107 @@
+"""Extraction logic with a fake model: grounding, traps, injection, long notes, non-ASCII."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.extract import extract_record
+from pipeline.ingest import read_note
+from pipeline.structure import structure_note
+
+from conftest import NOTES, FakeModel
+
+
+def _spans(rec):
+    for f in ("day_in_life", "skills", "advice", "how_to_get_in", "fit"):
+        for it in getattr(rec, f):
+            yield it.evidence
+    yield from (p.evidence for p in rec.outlook.points)
+    yield from (r.evidence for r in rec.referrals)
+    yield from (j.evidence for j in rec.job_leads)
+
+
+def _yes_for(names):
+    """A fake model that answers 'yes' to the referral question only for these names."""
+    def rule(prompt, options):
+        tail = prompt.rsplit("user\n", 1)[-1]
+        if options[:2] == ["yes", "no"] and "Person:" in tail:
+            return "yes" if any(n in tail.split("\n")[0] for n in names) else "no"
+        return options[-1] if "other" in options else options[0]
+    return rule
+
+
+def test_every_item_is_grounded_at_its_offsets():
+    note = read_note(NOTES / "traps.txt")
+    rec, raw = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
+    spans = list(_spans(rec))
+    assert spans and all(s is not None and note.text[s.start:s.end] == s.quote for s in spans)
+
+
+def test_non_ascii_names_are_exact_and_offsets_right():
+    note = read_note(NOTES / "traps.txt")
+    rec, _ = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
+    assert rec.contact.name == "Zoë Ødegaard"
+    mai = [r for r in rec.referrals if r.name == "Nguyễn Thị Mai"]
+    assert mai and note.text[mai[0].evidence.start:mai[0].evidence.end] == "Nguyễn Thị Mai"
+    assert mai[0].email == "mai.nguyen@nordlys.io"
+
+
+def test_mentioned_people_are_not_referrals_even_if_model_says_yes():
+    note = read_note(NOTES / "traps.txt")
+    everyone = ["Anders", "Don Norman", "Gregor Samsa", "Bob Smith", "Nguyễn Thị Mai"]
+    rec, _ = extract_record(note, FakeModel(_yes_for(everyone)))
+    names = {r.name for r in rec.referrals}
+    assert "Nguyễn Thị Mai" in names
+    assert not names & {"Anders", "Don Norman", "Gregor Samsa", "Zoë Ødegaard"}
+
+
+def test_injection_line_changes_nothing():
+    note = read_note(NOTES / "traps.txt")
+    rec, _ = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
+    assert all("Bob" not in r.name for r in rec.referrals)
+    assert all("evil" not in (r.email or "") for r in rec.referrals)
+
+
+def test_done_todo_is_marked_and_promises_have_due_dates():
+    note = read_note(NOTES / "traps.txt")
+    rec, _ = extract_record(note, None)
+    done = [p for p in rec.promises if p.done]
+    assert [p.action for p in done] == ["connected on LinkedIn"]
+    friday = [p for p in rec.promises if "Friday" in p.action]
+    assert friday and friday[0].due and friday[0].due > rec.interview_date
+
+
+def test_long_note_finds_items_far_apart_once():
+    note = read_note(NOTES / "long_note.txt")
+    assert len(note.text.split()) > 2500
+    rec, _ = extract_record(note, FakeModel(_yes_for(["Priya Raman", "Tomasz Wójcik"])))
+    names = [r.name for r in rec.referrals]
+    assert sorted(names) == ["Priya Raman", "Tomasz Wójcik"]
+    assert rec.referrals[1].email == "tomasz.wojcik@example.com" or rec.referrals[0].email == "tomasz.wojcik@example.com"
+
+
+def test_model_decides_topics_only_where_structure_is_silent():
+    note = read_note(NOTES / "traps.txt")
+    model = FakeModel(_yes_for([]))
+    extract_record(note, model)
+    topic_questions = [p for p, opts in model.history if "skills" in opts]
+    assert len(topic_questions) <= 3  # headings settle nearly every line of this note
+
+
+def test_model_topic_decision_is_used_for_unstructured_prose():
+    text = "Met Ana Lima today.\n\nShe spends most mornings reviewing claims files and calling adjusters.\n"
+    layout = structure_note(text)
+    assert any(s.topic is None for s in layout.segments)
+    from pipeline.ingest import Note
+    note = Note(source="x.txt", text=text, sha256="0", format="txt", metadata={"file_mtime": "2026-01-01"})
+    model = FakeModel(lambda p, o: "day" if "day" in o else "no")
+    rec, raw = extract_record(note, model)
+    assert [i.text for i in rec.day_in_life] == ["She spends most mornings reviewing claims files and calling adjusters."]
+    assert any(r["prompt"].startswith("topic") for r in raw)
+
+
+def test_same_input_gives_same_record():
+    note = read_note(NOTES / "traps.txt")
+    a, _ = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
+    b, _ = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
+    a.extraction = b.extraction = None
+    assert a == b
