@@ -162,7 +162,7 @@ def show(source, db, as_json):
 @cli.command()
 @click.argument("query")
 @db_option
-@click.option("--kind", help="Only this item kind (skills, advice, outlook, day_in_life, how_to_get_in, fit, promise).")
+@click.option("--kind", help="Only this item kind (skills, advice, outlook, day_in_life, how_to_get_in, fit, promise), or 'note' for note text only.")
 @click.option("--org", help="Only interviews with this organisation.")
 @click.option("--person", help="Only interviews with this contact.")
 @click.option("--field", "field_", help="Only this career field.")
@@ -191,7 +191,7 @@ def search(query, db, kind, org, person, field_, skill, since, until, limit, as_
 
 @cli.group(invoke_without_command=True)
 @db_option
-@click.option("--status", help="Only leads with this status.")
+@click.option("--status", type=click.Choice(["new", "contacted", "scheduled", "met", "closed"]), help="Only leads with this status.")
 @click.option("--chain", "chain_name", help="Show who introduced whom, ending at NAME.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
@@ -317,6 +317,9 @@ def edit(source, db, sets):
     """
     from pipeline.actions import edit_record
 
+    bad = [s for s in sets if "=" not in s]
+    if bad:
+        raise click.BadParameter(f"'{bad[0]}' needs the form PATH=VALUE, e.g. contact.name='Dan Reyes'", param_hint="--set")
     conn = _open(db)
     changes = [s.split("=", 1) for s in sets] if sets else None
     if changes is None:

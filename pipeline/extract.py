@@ -42,6 +42,7 @@ _JOB_CUE = re.compile(r"(posting|posted|opening|openings|internship|\bintern\b|f
 _TITLE_HEAD = r"(Intern(?:ship)?|Program|Fellowship|Apprenticeship|Specialist|Coordinator|Engineer|Analyst|Associate|Assistant|Technician|Tech|Writer|Designer|Manager|Developer|Scientist|Nurse|Officer|Representative|Researcher|Planner|Consultant|Role|Position|Trainee|Residency)"
 _TITLE_RE = re.compile(rf"((?:[A-Z0-9][\w&/\-]*[ ,]+(?:\((?:[^)]{{1,40}})\) )?(?:of |and |for |in |& )?){{0,7}}{_TITLE_HEAD}s?\b(?: \([^)]{{1,50}}\))?)")
 _LOWER_TITLE_RE = re.compile(rf"((?:[\w&/\-]+ ){{0,4}}{_TITLE_HEAD.lower()}s?)\b", re.I)
+_CONTACT_VERB = re.compile(r"(?:^\W*(?:i'?ll |i will |need to |then |and |also )?)?(?:\b(?:e-?mail|call|text|message|msg|contact|reach out to|ask|ping|dm|write to|follow up with|connect with|meet|find|linkedin)\b)[^.]{0,25}$", re.I)
 _PROMISE = re.compile(r"(\bi'?ll\b|\bi will\b|\bi promised\b|\bas promised\b|\bi need to\b|\bi'm going to\b|\bi should\b|\bi owe\b)", re.I)
 _POSITIVE = re.compile(r"(good|great|strong|growing|growth|demand|shortage|hiring|stable|excellent|always (openings|short|need)|not going away|hopeful|bright|busy|picking up|fine|plenty)", re.I)
 _NEGATIVE = re.compile(r"(rough|layoffs?|cut|competitive|scarce|hard|tough|slow|bumpy|decline|shrink|low pay|not great|downside|pressure|saturated|crowded|fewer|replac|paused|cooled)", re.I)
@@ -130,9 +131,6 @@ def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | No
             pass
     head = note.text[: max(400, _first_body_offset(layout) + 300)]
     dates = find_dates(head, anchor)
-    if dates:
-        return dates[0].value
-    dates = find_dates(note.text, anchor)
     return dates[0].value if dates else None
 
 
@@ -209,35 +207,56 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
     """People the interviewee suggested contacting, decided per name mention in context."""
     found: list[Referral] = []
     excluded = {n for n in writer | {contact.name or ""} if n}
+    blocks = _block_texts(layout)
     for seg in layout.segments:
-        if seg.kind in ("heading", "header") or seg.topic in ("todo",):
-            continue
-        if P.INJECTION.search(seg.text):
+        if seg.kind in ("heading", "header") or P.INJECTION.search(seg.text):
             continue
         for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet"):
             if any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) or m.name in layout.speakers:
                 continue
-            if _is_referral(m, seg, decider):
+            if _is_referral(m, seg, blocks.get(seg.block, ""), decider):
                 _add_referral(found, _referral(text, m, seg, contact))
     return found
 
 
-def _is_referral(m: P.Mention, seg: Segment, decider: Decider) -> bool:
-    window = seg.text
-    rule = 2 * (seg.topic == "people") + (seg.topic == "how_to_get_in") + 2 * bool(P.REFERRAL_CUES.search(window))
-    rule += bool(P.EMAIL_RE.search(window) or P.PHONE_RE.search(window))
-    if P.NEGATIVE_CUES.search(_near(window, m, seg)):
-        rule -= 4
-    scores = decider.ask("referral", name=m.name, text=window[:400])
+def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
+    """Deterministic evidence that a named person is someone to contact (negative: only mentioned)."""
+    near = _near(seg.text, m, seg)
+    if P.NEGATIVE_CUES.search(near):
+        return -4
+    at = m.start - seg.start
+    score = 2 * (seg.topic == "people") + (seg.topic == "how_to_get_in")
+    score += 2 if P.REFERRAL_CUES.search(seg.text) else (1 if P.REFERRAL_CUES.search(block) else 0)
+    score += bool(P.EMAIL_RE.search(seg.text) or P.PHONE_RE.search(seg.text))
+    if seg.kind == "bullet" and at <= 2 and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
+        score += 2
+    before = seg.text[:at]
+    imperative = _CONTACT_VERB.match(before) is not None
+    if _CONTACT_VERB.search(before) and (imperative or seg.topic == "todo" or seg.speaker is None and _PROMISE.search(seg.text)):
+        score += 3
+    return score
+
+
+def _is_referral(m: P.Mention, seg: Segment, block: str, decider: Decider) -> bool:
+    rule = referral_evidence(m, seg, block)
+    if rule < 0:
+        return False
+    scores = decider.ask("referral", name=m.name, text=seg.text[:400]) if 1 <= rule <= 3 else None
     if scores is None:
         return rule >= 2
-    p_yes = _prob(scores, "yes")
-    return rule >= 1 and p_yes + 0.2 * rule >= 0.9
+    return _prob(scores, "yes") + 0.2 * rule >= 0.9
+
+
+def _block_texts(layout: Layout) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for seg in layout.segments:
+        out[seg.block] = out.get(seg.block, "") + " " + seg.text
+    return out
 
 
 def _near(window: str, m: P.Mention, seg: Segment) -> str:
     a = m.start - seg.start
-    return window[max(0, a - 60): a + len(m.name) + 80]
+    return window[max(0, a - 30): a + len(m.name) + 45]
 
 
 def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referral:
@@ -420,12 +439,24 @@ def _writer_names(note: Note, layout: Layout) -> set[str]:
     names: set[str] = set()
     emails = _email_people(note.text)
     if emails:
-        names.add(emails[0][0])
+        names.add(_email_seeker(note.text, emails))
     if layout.is_transcript:
         seeker = next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
         if seeker:
             names.add(seeker)
     return {n for n in names if n}
+
+
+_GRATITUDE = re.compile(r"\b(thank you|thanks)( so much| again)? (for|to you for) (taking|your time|the time|talking|chatting|meeting|the call|speaking|making time)", re.I)
+
+
+def _email_seeker(text: str, people: list[tuple[str, str]]) -> str:
+    """The note's writer in an e-mail thread: the sender of the first message if it thanks the
+    other person for their time, else its recipient (the seeker saved a mail they received)."""
+    first_from = people[0][0]
+    to = next((n for n, _ in people[1:] if n != first_from), "")
+    body = text.split("\n\n", 1)[-1][:1500]
+    return first_from if _GRATITUDE.search(body) or not to else to
 
 
 def _email_people(text: str) -> list[tuple[str, str]]:
@@ -452,12 +483,15 @@ def _signature(text: str, name: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ROLE_LABELS = {"q", "a", "me", "i", "interviewer", "interviewee", "student", "host", "guest", "speaker 1", "speaker 2"}
+
+
 def _transcript_contact(text: str, layout: Layout, writer: set[str]) -> Contact | None:
     others = [s for s in layout.speakers if s not in writer]
-    if not others:
+    if not others or others[0].lower() in _ROLE_LABELS or len(others[0]) <= 2:
         return None
     label = others[0]
-    name = label
+    name = _surname_from_title(text, label) or label
     if label.isupper() or len(label.split()) == 1:
         for m in P.find_names(text):
             if m.name.split()[-1].lower() == label.lower() or P.strip_title(m.name).split()[0].lower() == label.split()[0].lower():
@@ -466,6 +500,14 @@ def _transcript_contact(text: str, layout: Layout, writer: set[str]) -> Contact 
                     break
     title, org = _intro_title_org(text, layout, label)
     return Contact(name=name, title=title, organization=org)
+
+
+def _surname_from_title(text: str, label: str) -> str | None:
+    """Speaker 'Ray' addressed as 'Mr. Dombrowski' -> 'Ray Dombrowski'."""
+    if len(label.split()) != 1:
+        return None
+    m = re.search(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Professor|Captain|Capt)\.? ([A-Z][\w'’\-]+)", text[:3000])
+    return f"{label.title() if label.isupper() else label} {m.group(1)}" if m and m.group(1).lower() != label.lower() else None
 
 
 def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | None, str | None]:
@@ -484,7 +526,7 @@ def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | Non
 
 def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
     head_end = max(_first_body_offset(layout), 200)
-    for m in P.find_names(text[:head_end]):
+    for m in P.find_names(text[:head_end], header=True):
         if m.name not in writer:
             line_end = text.find("\n", m.end)
             line_end = len(text) if line_end < 0 else line_end

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain)\.?"
+_TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain|Lt|Sgt|Rev|Coach|Chef|Judge)\.?"
 _CAP = r"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][\w'’\-]*"
 _NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} )?{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
 EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
@@ -29,18 +29,27 @@ New North South East West Street Ave St Road Drive Chat Call Coffee Meeting Emai
 Reply Forwarded Original Message Sent Tel Cell Mobile Office Follow Next Step Steps Action Items Contacts Referrals
 Getting Breaking Background Career Careers Job Jobs Role Work Working Ask Call Apply Talk Reach Send Email Read Check
 """.split()}
-_ORG_WORDS = re.compile(r"\b(University|College|School|Inc|LLC|LLP|Corp|Company|Bank|Hospital|Center|Centre|Institute|Labs?|Group|Health|Motors|Department|Program|Association|Society|Foundation|Agency|Partners|Capital|Systems|Services|Club|Council|Office|City|County|State)\b")
+_ORG_WORDS = re.compile(r"\b(University|College|School|High|Academy|Inc|LLC|LLP|Corp|Company|Co|Bank|Hospital|Center|Centre|Institute|Labs?|"
+                        r"Group|Health|Motors|Department|Program|Association|Society|Foundation|Agency|Partners|Capital|Systems|"
+                        r"Services|Club|Council|Office|City|County|State|Brands|Mechanical|Electric|House|Productions|Software|Games|"
+                        r"Studios?|Works|Solutions|Consulting|Media|Engineering|Construction|Architects|Design|Realty|Hotel|Museum|"
+                        r"Library|Clinic|Care|Medical|Pharmacy|Bakery|Cafe|Coffee|Airlines|Motors|Energy|Power|Insurance|Financial|"
+                        r"Fund|Trust|Press|News|Times|Club|Union|Local|Street|Road|Avenue|Square|Tech|Technologies|Global|"
+                        r"International|Industries|Enterprises|Holdings|Ventures|Analytics|Logistics|Freight|Lines|Network|Partners)\b")
 
 REFERRAL_CUES = re.compile(
-    r"(talk to|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
+    r"(talk(ing)? to|two people|names?\b|suggested|recommended (I|that I|talking|reaching)|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
     r"call (him|her|them)|ask for|ask (him|her|them)|tell (him|her|them) i sent|sent you|loop (you )?in|"
     r"you should (meet|talk|email|call|contact)|worth (talking|a chat|reaching)|get in touch|pass (along|on) (my|your)|"
     r"message (him|her|them)|knows? (everyone|everybody|a lot)|would be happy to|loves talking|ping)", re.I)
 NEGATIVE_CUES = re.compile(
     r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|husband|wife|"
     r"spouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
-    r"cautionary|famous|author|book|podcast|read\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
-    r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me))", re.I)
+    r"cautionary|famous|author|\b(his|her|their|the) book|podcast|\bread\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
+    r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me)|intro (came )?(through|via|from)|"
+    r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|\w+ prof(essor)?)|"
+    r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
+    r"doesn't have anybody|didn't have anybody|no one specific|nobody specific)", re.I)
 
 
 @dataclass
@@ -53,11 +62,12 @@ class Mention:
 
 
 INJECTION = re.compile(r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?)|disregard (the|all|previous)|"
+                       r"^\W*(system|assistant)\s*:|(list|output|answer|record) must (include|contain|say)|"
                        r"system prompt|you are now|new instructions|as an ai\b|output (only|the following)|jailbreak)", re.I)
 _LEAD_IN = re.compile(r"(?:talk to|speak (?:to|with)|reach out to|contact|ask for|email|e-mail|call|introduce you to|meet|ping)\s+$", re.I)
 
 
-def find_names(text: str, start: int = 0, line_start: bool = False) -> list[Mention]:
+def find_names(text: str, start: int = 0, line_start: bool = False, header: bool = False) -> list[Mention]:
     """Person-name candidates in `text` (offsets shifted by `start`), exactly as written.
 
     A capitalised run counts when it starts with a known first name or a title; a run of
@@ -69,15 +79,43 @@ def find_names(text: str, start: int = 0, line_start: bool = False) -> list[Ment
         name, a = _clean_name(m.group(0), m.start())
         if not name:
             continue
+        if _place_before(text[:a]) or _common_word_name(name, a == 0 or bool(re.search(r"[.!?:]\s*$", text[:a]))):
+            continue
         slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(text[:a])
+        slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)\s*$", text[:a]))
         if looks_like_person(name) or (slot and _plausible_full_name(name)):
             out.append(Mention(name, start + a, start + a + len(name)))
     return out
 
 
+def _place_before(before: str) -> bool:
+    """'at Cornell', 'St. Aldric', 'from Lincoln': a place or organisation, not a person."""
+    return bool(re.search(r"(\b(at|from|in|near|of|to the)|St\.|@)\s*$", before)) and not _LEAD_IN.search(before)
+
+
+def _common_word_name(name: str, sentence_start: bool) -> bool:
+    """Single capitalised words that are common English words ('Tell', 'Go', 'DO'), or acronyms."""
+    words = strip_title(name).split()
+    if len(words) != 1 or name != strip_title(name):
+        return False
+    w = words[0]
+    if w.isupper():
+        return True
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(w.lower(), "en") >= (5.0 if sentence_start else 5.3)
+
+
 def _plausible_full_name(name: str) -> bool:
-    words = name.split()
-    return 2 <= len(words) <= 4 and not _ORG_WORDS.search(name) and all(w[:1].isupper() for w in words)
+    """2-4 capitalised words, not an organisation, not all everyday English words."""
+    from wordfreq import zipf_frequency
+
+    words = strip_title(name).split()
+    if not 2 <= len(words) <= 4 or _ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words):
+        return False
+    if _is_first_name(words[0].split("-")[0]):
+        return True
+    return zipf_frequency(words[-1].lower(), "en") < 4.5 and not all(zipf_frequency(w.lower(), "en") >= 4.0 for w in words)
 
 
 def looks_like_person(name: str) -> bool:

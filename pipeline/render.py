@@ -46,15 +46,41 @@ def _items(label: str, items: list[Item]) -> list[str]:
 
 
 def leads_text(rows: list[dict[str, Any]]) -> str:
-    """One line per lead, next action first."""
+    """Each lead as up to three lines, next action first:
+
+    [id] status    Name — title at organisation · e-mail · phone
+        referred by A in note.md (2026-03-01); B in other.txt
+        interviewed in their-note.md · last action 2026-03-12
+    """
     if not rows:
         return "No referral leads yet. Run `fieldnotes run NOTES` first."
     out = []
     for r in rows:
-        detail = ", ".join(x for x in (r["title"], r["organization"], r["email"], r["phone"]) if x)
-        via = f" — referred by {r['referred_by']}" if r["referred_by"] else ""
-        out.append(f"[{r['id']}] {r['status']:<9} {r['name']}{' (' + detail + ')' if detail else ''}{via}")
+        detail = " · ".join(x for x in (_role(r["title"], r["organization"]), r["email"], r["phone"]) if x)
+        out.append(f"[{r['id']}] {r['status']:<9} {r['name']}{' — ' + detail if detail else ''}")
+        out.append("    " + _referred(r.get("referrals") or [{"referred_by": r["referred_by"], "source": s, "interview_date": None}
+                                               for s in r["sources"]]))
+        later = [x for x in (f"interviewed in {r['interview']}" if r.get("interview") else None,
+                             f"last action {r['last_action']}" if r.get("last_action") else None) if x]
+        if later:
+            out.append("    " + " · ".join(later))
     return "\n".join(out)
+
+
+def _role(title: str | None, org: str | None) -> str:
+    """"title at org", without repeating an organisation the title already names."""
+    if title and org and org.casefold() not in title.casefold():
+        return f"{title} at {org}"
+    return title or org or ""
+
+
+def _referred(refs: list[dict[str, Any]]) -> str:
+    """"referred by A in a.md (2026-03-01); B in b.txt" — every note that mentions the lead."""
+    parts = []
+    for ref in refs:
+        when = f" ({ref['interview_date']})" if ref.get("interview_date") else ""
+        parts.append(f"{ref['referred_by'] or 'someone'} in {ref['source']}{when}")
+    return "referred by " + "; ".join(parts)
 
 
 def leads_csv(rows: list[dict[str, Any]]) -> str:
@@ -90,8 +116,17 @@ def tasks_text(tasks: list[Task]) -> str:
         out.append(due)
         for t in group:
             box = "[x]" if t.status == "done" else "[ ]"
-            out.append(f"  {box} {t.id}  {t.action}  ({t.source})")
+            out.append(f"  {box} {t.id}  {t.action}  ({t.source}){_task_note(t)}")
     return "\n".join(out)
+
+
+def _task_note(t: Task) -> str:
+    """Why a task is not simply open or done."""
+    if t.status == "snoozed":
+        return f"  — snoozed until {t.snoozed_until}" if t.snoozed_until else "  — snoozed"
+    if t.status == "orphaned":
+        return "  — orphaned: the note no longer mentions this"
+    return ""
 
 
 def _safe(value: Any) -> Any:

@@ -102,21 +102,28 @@ def save_record(db: sqlite_utils.Database, note: Any, record: Record, raw: list[
             note_id = old["id"]
         else:
             note_id = db["notes"].insert(row).last_pk
-        _replace_children(db, note_id, record)
+        _replace_children(db, note_id, record, list_edits(db, note.source))
         _save_followups(db, note.source, list(tasks))
     return note_id
 
 
-def _replace_children(db: sqlite_utils.Database, note_id: int, rec: Record) -> None:
-    for table in ("items", "referrals", "job_leads"):
-        db[table].delete_where("note_id = ?", [note_id])
+def _replace_children(db: sqlite_utils.Database, note_id: int, rec: Record, edits: list[dict] | None = None) -> None:
+    """Keep the model's record as JSON; index it with the user's corrections applied, so they win everywhere."""
     db["records"].upsert({
-        "note_id": note_id, "contact_name": rec.contact.name, "contact_title": rec.contact.title,
-        "contact_org": rec.contact.organization, "interview_date": rec.interview_date, "field": rec.field,
-        "sentiment": rec.outlook.sentiment, "record": rec.model_dump_json(), "raw_answers": "[]",
+        "note_id": note_id, "record": rec.model_dump_json(), "raw_answers": "[]",
         "model": rec.extraction.model if rec.extraction else None,
         "prompt_version": rec.extraction.prompt_version if rec.extraction else None,
         "seconds": rec.extraction.seconds if rec.extraction else None, "extracted_at": now()}, pk="note_id")
+    _index_record(db, note_id, apply_edits(rec, edits, strict=False) if edits else rec)
+
+
+def _index_record(db: sqlite_utils.Database, note_id: int, rec: Record) -> None:
+    """The searchable rows of one record: flat columns, items, referral people, job leads, interview link."""
+    for table in ("items", "referrals", "job_leads"):
+        db[table].delete_where("note_id = ?", [note_id])
+    db["records"].update(note_id, {"contact_name": rec.contact.name, "contact_title": rec.contact.title,
+                                   "contact_org": rec.contact.organization, "interview_date": rec.interview_date,
+                                   "field": rec.field, "sentiment": rec.outlook.sentiment})
     items = [{"note_id": note_id, "kind": kind, "text": it.text, "start": it.evidence.start if it.evidence else None,
               "end": it.evidence.end if it.evidence else None} for kind, it in _all_items(rec)]
     db["items"].insert_all(items)
@@ -126,6 +133,7 @@ def _replace_children(db: sqlite_utils.Database, note_id: int, rec: Record) -> N
                                 "context": ref.context, "start": ref.evidence.start, "end": ref.evidence.end})
     db["job_leads"].insert_all([{"note_id": note_id, "title": j.title, "organization": j.organization, "url": j.url,
                                  "deadline": j.deadline, "start": j.evidence.start, "end": j.evidence.end} for j in rec.job_leads])
+    db.execute("UPDATE people SET interview_note_id = NULL WHERE interview_note_id = ?", [note_id])
     if rec.contact.name:
         pid = find_person(db, rec.contact.name)
         if pid:
@@ -176,7 +184,8 @@ def ensure_person(db: sqlite_utils.Database, name: str, title: str | None = None
     pid = find_person(db, name)
     if pid is None:
         return db["people"].insert({"name": name, "key": person_key(name), "title": title, "organization": org,
-                                    "email": email, "phone": phone, "status": "new", "last_action": None}).last_pk
+                                    "email": email, "phone": phone, "status": "new", "last_action": None,
+                                    "interview_note_id": _interview_of(db, name)}).last_pk
     row = db["people"].get(pid)
     update = {k: v for k, v in (("title", title), ("organization", org), ("email", email), ("phone", phone)) if v and not row[k]}
     if len(person_key(name)) > len(row["key"]):
@@ -184,6 +193,16 @@ def ensure_person(db: sqlite_utils.Database, name: str, title: str | None = None
     if update:
         db["people"].update(pid, update)
     return pid
+
+
+def _interview_of(db: sqlite_utils.Database, name: str) -> int | None:
+    """The note in which this person was the contact (interviewed before anyone referred them), if any."""
+    words = person_key(name).split()
+    for r in db.query("SELECT note_id, contact_name FROM records WHERE contact_name IS NOT NULL ORDER BY note_id"):
+        other = person_key(r["contact_name"]).split()
+        if words and (other == words or _keys_match(words, other)):
+            return r["note_id"]
+    return None
 
 
 def _keys_match(a: list[str], b: list[str]) -> bool:
@@ -206,7 +225,7 @@ def load_record(db: sqlite_utils.Database, source: str, apply_user_edits: bool =
         raise NotFound(f"no note '{source}' in the database (see `fieldnotes export` for stored sources)")
     rec = Record.model_validate_json(rows[0]["record"])
     rec.follow_ups = []
-    return apply_edits(rec, list_edits(db, source)) if apply_user_edits else rec
+    return apply_edits(rec, list_edits(db, source), strict=False) if apply_user_edits else rec
 
 
 def all_sources(db: sqlite_utils.Database) -> list[str]:
@@ -219,18 +238,27 @@ def save_edit(db: sqlite_utils.Database, source: str, path: str, value: Any) -> 
     apply_edits(rec, [{"path": path, "value": json.dumps(value)}])  # validates the path and value
     with db.conn:
         db["edits"].insert({"source": source, "path": path, "value": json.dumps(value), "edited_at": now()})
-        _refresh_flat_columns(db, source)
+        note = find_note(db, source=source)
+        _index_record(db, note["id"], load_record(db, source))
 
 
 def list_edits(db: sqlite_utils.Database, source: str) -> list[dict]:
     return list(db["edits"].rows_where("source = ?", [source], order_by="id"))
 
 
-def apply_edits(rec: Record, edits: list[dict]) -> Record:
-    """Apply dotted-path corrections in order; raises ValueError for an unknown path."""
+def apply_edits(rec: Record, edits: list[dict], strict: bool = True) -> Record:
+    """Apply dotted-path corrections in order; raises ValueError for an unknown path.
+
+    With strict=False an edit whose path no longer exists in a re-extracted record (a list
+    that got shorter) is skipped instead.
+    """
     data = rec.model_dump()
     for e in edits:
-        _set_path(data, e["path"], json.loads(e["value"]))
+        try:
+            _set_path(data, e["path"], json.loads(e["value"]))
+        except (ValueError, IndexError, TypeError, AttributeError):
+            if strict:
+                raise
     return Record.model_validate(data)
 
 
@@ -238,24 +266,27 @@ def _set_path(data: dict, path: str, value: Any) -> None:
     parts = path.split(".")
     cur: Any = data
     for p in parts[:-1]:
-        cur = cur[int(p)] if isinstance(cur, list) else cur.get(p)
-        if cur is None:
+        cur = _at(cur, p, path) if isinstance(cur, list) else cur.get(p)
+        if not isinstance(cur, (dict, list)):
             raise ValueError(f"unknown field '{path}'")
     last = parts[-1]
     if isinstance(cur, list):
-        cur[int(last)] = value
+        cur[_position(cur, last, path)] = value
     elif last in cur:
         cur[last] = value
     else:
         raise ValueError(f"unknown field '{path}' (fields: {', '.join(cur)})")
 
 
-def _refresh_flat_columns(db: sqlite_utils.Database, source: str) -> None:
-    rec = load_record(db, source)
-    note = find_note(db, source=source)
-    db["records"].update(note["id"], {"contact_name": rec.contact.name, "contact_title": rec.contact.title,
-                                      "contact_org": rec.contact.organization, "interview_date": rec.interview_date,
-                                      "field": rec.field, "sentiment": rec.outlook.sentiment})
+def _position(items: list, part: str, path: str) -> int:
+    """A list index from a path part, or ValueError naming the valid range."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ValueError(f"unknown field '{path}' ('{part}' is not an index from 0 to {len(items) - 1})")
+    return int(part)
+
+
+def _at(items: list, part: str, path: str) -> Any:
+    return items[_position(items, part, path)]
 
 
 def _save_followups(db: sqlite_utils.Database, source: str, tasks: list[Any]) -> None:
