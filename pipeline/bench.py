@@ -32,7 +32,6 @@ import platform
 import random
 import resource
 import shlex
-import shutil
 import statistics
 import string
 import subprocess
@@ -1111,7 +1110,7 @@ def _md_tokens(p: dict[str, Any]) -> str:
             ("minimum the design needs (prefixes and calibration once per run + call tails)", t["minimum_tokens"]),
             ("**ratio**", t["ratio"]), ("prefix tokens re-evaluated after a template switch", t["prefix_reevaluated_tokens"]),
             ("calibration prompts re-evaluated (once per note instead of once per run)", t["calibration_repeat_tokens"]),
-            ("other extra tokens", t["other_extra_tokens"]), ("template switches between consecutive calls", t["template_switches"]),
+            ("other difference (negative: consecutive inputs that happened to start with the same tokens)", t["other_extra_tokens"]), ("template switches between consecutive calls", t["template_switches"]),
             ("fixed tokens per template (shared by all its prompts)", ", ".join(f"{k} {v}" for k, v in t["prefix_tokens"].items()))]
     return "\n".join(["## Second floor: tokens the pipeline did not need", "", "| measure | value |", "|---|---|"]
                      + [f"| {k} | {_fmt(v)} |" for k, v in rows])

@@ -176,7 +176,9 @@ def _grounded(text: str, rec: Record) -> tuple[int, int]:
 
 
 def _words(s: str) -> list[str]:
-    return [w for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with ")) if w.strip(".-") and w not in _STOP]
+    """Content words, lower-cased, with a plural 's' dropped ('assistants' matches 'assistant')."""
+    words = [w.strip(".-,") for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with "))]
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOP]
 
 
 def _name_words(name: str) -> list[str]:

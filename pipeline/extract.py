@@ -19,6 +19,7 @@ from pipeline import people as P
 from pipeline.dates import find_dates
 from pipeline.ingest import Note
 from pipeline.llm import Model
+from pipeline.openings import find_opening
 from pipeline.prompts import load_prompt, prompt_versions
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, structure_note
@@ -36,12 +37,6 @@ _CUES: list[tuple[str, str]] = [
     ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major)|\bi'?m (not sure|worried)|for me|fit\b|relevant to me)"),
     ("day_in_life", r"(typical|day|morning|afternoon|week|meetings?|spends?|hours|schedule|shift|rounds|calls with|reviews?|writes?|runs?)"),
 ]
-_JOB_CUE = re.compile(r"(posting|posted|opening|openings|internship|\bintern\b|fellowship|apprenticeship|position|hiring for|"
-                      r"role (opens|is open|for)|applications? (open|close|due)|apps (open|close|due)|closes|deadline|job id|req(uisition)?\b|"
-                      r"program (opens|cycle)|cohort|contract role|/jobs?/|/careers)", re.I)
-_TITLE_HEAD = r"(Intern(?:ship)?|Program|Fellowship|Apprenticeship|Specialist|Coordinator|Engineer|Analyst|Associate|Assistant|Technician|Tech|Writer|Designer|Manager|Developer|Scientist|Nurse|Officer|Representative|Researcher|Planner|Consultant|Role|Position|Trainee|Residency)"
-_TITLE_RE = re.compile(rf"((?:[A-Z0-9][\w&/\-]*[ ,]+(?:\((?:[^)]{{1,40}})\) )?(?:of |and |for |in |& )?){{0,7}}{_TITLE_HEAD}s?\b(?: \([^)]{{1,50}}\))?)")
-_LOWER_TITLE_RE = re.compile(rf"((?:[\w&/\-]+ ){{0,4}}{_TITLE_HEAD.lower()}s?)\b", re.I)
 _CONTACT_VERB = re.compile(r"(?:^\W*(?:i'?ll |i will |need to |then |and |also )?)?(?:\b(?:e-?mail|call|text|message|msg|contact|reach out to|ask|ping|dm|write to|follow up with|connect with|meet|find|linkedin)\b)[^.]{0,25}$", re.I)
 _PROMISE = re.compile(r"(\bi'?ll\b|\bi will\b|\bi promised\b|\bas promised\b|\bi need to\b|\bi'm going to\b|\bi should\b|\bi owe\b)", re.I)
 _POSITIVE = re.compile(r"(good|great|strong|growing|growth|demand|shortage|hiring|stable|excellent|always (openings|short|need)|not going away|hopeful|bright|busy|picking up|fine|plenty)", re.I)
@@ -58,14 +53,14 @@ class Decider:
 
     def ask(self, prompt: str, **values: str) -> dict[str, float] | None:
         """Calibrated log-probabilities per option, or None without a model."""
-        if self.model is None:
+        if self.model is None or prompt not in getattr(self.model, "decisions", {prompt}):
             return None
         tpl = load_prompt(prompt)
         style = self.model.prompt_style
         opts = tpl.option_strings(style)
         scores = self.model.choose(tpl.render(style, **values), opts)
-        base = self._calibration(prompt, tpl, style, opts, values)
-        out = {o: scores[s] - 0.5 * base[s] for o, s in zip(tpl.options, opts)}
+        base = self._calibration(prompt, tpl, style, opts, values) if tpl.calibrate else {s: 0.0 for s in opts}
+        out = {o: scores[s] - tpl.calibrate * base[s] for o, s in zip(tpl.options, opts)}
         self.raw.append({"prompt": tpl.version, "input": values, "scores": {o: round(scores[s], 4) for o, s in zip(tpl.options, opts)}})
         return out
 
@@ -92,7 +87,7 @@ def extract_record(note: Note, model: Model | None = None) -> tuple[Record, list
     rec.outlook = Outlook(points=[_item(note.text, s) for s in layout.segments if s.topic == "outlook" and s.kind not in ("heading", "header")])
     rec.outlook.sentiment = extract_sentiment(rec.outlook.points, decider)
     rec.referrals = extract_referrals(note.text, layout, contact, writer, decider)
-    rec.job_leads = extract_job_leads(note.text, layout, contact, decider, anchor)
+    rec.job_leads = extract_job_leads(note.text, layout, contact, decider, anchor, when)
     rec.promises = extract_promises(note.text, layout, when)
     rec.field = _field(note, contact)
     name = model.name if model else "none (--no-llm)"
@@ -146,14 +141,11 @@ def assign_topics(layout: Layout, decider: Decider) -> None:
             seg.topic, seg.topic_source = "other", "preamble"
             continue
         cue = cue_topic(seg.text)
-        scores = decider.ask("topic", text=seg.text)
+        scores = None if cue else decider.ask("topic", text=seg.text[:400])
         if scores is None:
             seg.topic, seg.topic_source = cue or "other", "keyword"
             continue
-        label = max(scores, key=scores.get)
-        if cue and _LABEL_TOPIC[label] != cue and scores.get(_label_of(cue), -9) > scores[label] - 1.0:
-            label = _label_of(cue)
-        seg.topic, seg.topic_source = _LABEL_TOPIC[label], "model"
+        seg.topic, seg.topic_source = _LABEL_TOPIC[max(scores, key=scores.get)], "model"
 
 
 def cue_topic(text: str) -> str | None:
@@ -291,40 +283,22 @@ def _title_org(after: str) -> tuple[str | None, str | None]:
 
 # --- job leads -------------------------------------------------------------------------------
 
-def extract_job_leads(text: str, layout: Layout, contact: Contact, decider: Decider, anchor: int) -> list[JobLead]:
-    """Specific openings: job-cue lines checked by the model, with title, URL and deadline."""
+def extract_job_leads(text: str, layout: Layout, contact: Contact, decider: Decider, anchor: int, when: date | None = None) -> list[JobLead]:
+    """Specific openings: opening-cue lines, with a title span, URL and deadline."""
     leads: list[JobLead] = []
     for seg in layout.segments:
-        if seg.kind in ("heading", "header") or not _JOB_CUE.search(seg.text) or seg.topic in ("todo",) or P.INJECTION.search(seg.text):
+        if seg.kind in ("heading", "header") or seg.topic == "todo" or P.INJECTION.search(seg.text):
             continue
-        title = _lead_title(seg.text)
-        if not title:
+        op = find_opening(seg.text, when, anchor)
+        if op is None or op.start < 0:
             continue
-        url = P.URL_RE.search(seg.text)
-        deadline = _deadline(seg.text, anchor)
-        rule = bool(url) + bool(deadline) + bool(re.search(r"(posting|posted|opening|opens|closes|apply|applications?|apps)", seg.text, re.I))
-        scores = decider.ask("job_lead", text=seg.text[:400])
-        keep = rule >= 1 if scores is None else _prob(scores, "yes") + 0.25 * rule >= 0.75
+        scores = decider.ask("job_lead", text=seg.text[:400]) if op.strength == 1 else None
+        keep = op.strength >= 2 or (scores is not None and _prob(scores, "yes") >= 0.5)
         if keep:
-            a = seg.text.find(title)
-            lead = JobLead(title=title, organization=contact.organization, url=url.group(0) if url else None,
-                           deadline=deadline, evidence=Span(start=seg.start + a, end=seg.start + a + len(title), quote=title))
-            _add_lead(leads, lead)
+            a = seg.start + op.start
+            _add_lead(leads, JobLead(title=op.title, organization=contact.organization, url=op.url, deadline=op.deadline,
+                                     evidence=Span(start=a, end=a + len(op.title), quote=text[a:a + len(op.title)])))
     return leads
-
-
-def _lead_title(sentence: str) -> str | None:
-    m = re.search(r"(?:posting|position|role|opening)\s*:\s*([^,(\n]{4,80})", sentence, re.I)
-    if m:
-        return m.group(1).strip()
-    for m in _TITLE_RE.finditer(sentence):
-        t = m.group(1).strip(" ,")
-        if len(t.split()) >= 2:
-            return t
-    m = _LOWER_TITLE_RE.search(sentence)
-    if m and len(m.group(1).split()) >= 2:
-        return m.group(1).strip()
-    return None
 
 
 def _add_lead(leads: list[JobLead], new: JobLead) -> None:
@@ -337,32 +311,39 @@ def _add_lead(leads: list[JobLead], new: JobLead) -> None:
     leads.append(new)
 
 
-def _deadline(sentence: str, anchor: int) -> str | None:
-    m = re.search(r"(clos\w*|due|deadline|until|by|before|open\w* through)\b(.{0,40})", sentence, re.I)
-    if not m:
-        return None
-    dates = find_dates(m.group(2), anchor)
-    return dates[0].value.isoformat() if dates else None
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
 def _item(text: str, seg: Segment) -> Item:
     return Item(text=seg.text, evidence=Span(start=seg.start, end=seg.end, quote=text[seg.start:seg.end]))
 
 
 def _skill_spans(line: str) -> list[tuple[int, int]]:
+    """Short phrases of a skills line: split on commas, brackets and joiners; quotes skipped."""
     spans = []
-    for m in re.finditer(r"[^,;()\n]+", line):
+    unquoted = re.sub(r"[\"“][^\"”]*[\"”]", lambda q: " " * len(q.group(0)), line)
+    for m in re.finditer(r"[^,;()\n]+", unquoted):
         part = m.group(0)
-        cut = re.split(r"\s(?:-|–|—|=)\s|:\s|\s(?:because|which|since|so|for|while|but|is|are|was|you)\s", part, maxsplit=1)[0]
-        a = m.start() + len(part) - len(part.lstrip())
+        cut = re.split(r"\s(?:-|–|—|=)\s|:\s|\s(?:because|which|since|so|for|while|but|is|are|was|you|esp|especially|"
+                       r"like|to|when|if|that|w/)\s", part, maxsplit=1)[0]
         phrase = cut.strip().rstrip(".!?")
-        phrase = re.sub(r"^(and|or|plus|also|then|being able to|the ability to|ability to|knowing|a|an|the)\s+", "", phrase, flags=re.I)
-        a = line.find(phrase, a) if phrase else -1
-        if a >= 0 and 1 <= len(phrase.split()) <= 6 and not re.match(r"(i|you|she|he|they|it|we|that|this|number|honestly)\b", phrase, re.I):
+        phrase = re.sub(r"^((and|or|plus|also|then|being able to|the ability to|ability to|knowing|knowledge of|"
+                        r"experience with|some|basic|good|strong|a|an|the)\s+)+", "", phrase, flags=re.I)
+        a = line.find(phrase, m.start()) if phrase else -1
+        if a >= 0 and _skill_like(phrase):
             spans.append((a, a + len(phrase)))
     return spans
+
+
+def _skill_like(phrase: str) -> bool:
+    words = phrase.split()
+    if not 1 <= len(words) <= 6 or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min)\b|[\"“”]", phrase):
+        return False
+    if re.match(r"(i|you|she|he|they|it|we|that|this|these|those|there|number|honestly|not|who|what|by|like|matters|"
+                r"less|more|most|very|really|just|learn|get|do|make|req'?d|required|plus)\b", phrase, re.I):
+        return False
+    if len(words) == 1 and not phrase.isupper():
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(phrase.lower(), "en") < 5.0 and not phrase.lower().endswith("ly")
+    return True
 
 
 def _dedupe_items(items: list[Item]) -> list[Item]:
@@ -380,10 +361,6 @@ def _prob(scores: dict[str, float], option: str) -> float:
 
     total = sum(math.exp(v) for v in scores.values())
     return math.exp(scores[option]) / total
-
-
-def _label_of(topic: str) -> str:
-    return next(k for k, v in _LABEL_TOPIC.items() if v == topic)
 
 
 def _first_of(short: str, full: str) -> bool:

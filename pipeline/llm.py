@@ -62,6 +62,7 @@ class LlamaModel:
         self.spec = spec
         self.name = spec.alias
         self.prompt_style = spec.prompt_style
+        self.decisions = set(spec.decisions)
         self.stats = ModelStats()
         path = spec.ensure_file()
         start = time.perf_counter()

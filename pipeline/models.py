@@ -39,6 +39,8 @@ class ModelSpec(BaseModel):
     n_ctx: int = 2048
     prompt_style: Literal["chatml", "plain"] = "plain"
     notes: str = ""
+    # Which small decisions this model is trusted with (measured per model; see docs/quality.md).
+    decisions: list[Literal["topic", "referral", "job_lead", "sentiment"]] = ["topic", "referral", "job_lead", "sentiment"]
 
     def locate(self) -> Path | None:
         """Where the GGUF file is, or None when it is not available (never downloads)."""

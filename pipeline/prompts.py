@@ -31,6 +31,7 @@ class PromptTemplate(BaseModel):
     options: list[str]
     examples: list[Example] = []
     input_template: str
+    calibrate: float = 0.5  # weight of the content-free ("N/A") baseline subtracted from the scores
 
     def render(self, style: str, **values: str) -> str:
         """The full prompt for one question; fails loudly on a missing variable."""

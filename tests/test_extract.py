@@ -88,14 +88,14 @@ def test_model_decides_topics_only_where_structure_is_silent():
 
 
 def test_model_topic_decision_is_used_for_unstructured_prose():
-    text = "Met Ana Lima today.\n\nShe spends most mornings reviewing claims files and calling adjusters.\n"
+    text = "Met Ana Lima today.\n\nClaims files pile up and adjusters phone constantly about disputed repairs.\n"
     layout = structure_note(text)
     assert any(s.topic is None for s in layout.segments)
     from pipeline.ingest import Note
     note = Note(source="x.txt", text=text, sha256="0", format="txt", metadata={"file_mtime": "2026-01-01"})
     model = FakeModel(lambda p, o: "day" if "day" in o else "no")
     rec, raw = extract_record(note, model)
-    assert [i.text for i in rec.day_in_life] == ["She spends most mornings reviewing claims files and calling adjusters."]
+    assert [i.text for i in rec.day_in_life] == ["Claims files pile up and adjusters phone constantly about disputed repairs."]
     assert any(r["prompt"].startswith("topic") for r in raw)
 
 

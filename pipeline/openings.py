@@ -1,0 +1,119 @@
+"""Job leads (part of extraction): specific openings, program cycles and upcoming positions.
+
+A line is a candidate when it carries an opening cue ("hiring", "posting", "applications
+close", "cohort", a careers URL). The title is a span of the line chosen deterministically
+among candidate phrases (bold text, Title Case runs ending in a job word, "hiring a X",
+"apply to the X", "the X posting"), never a paraphrase. Deadlines come from dates after
+"close/due/through/by" or relative phrases resolved from the interview date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.dates import find_dates
+
+OPENING_CUE = re.compile(
+    r"(posting|posted|\bposts?\b|opening|openings|\bopen now\b|internship|\bintern\b|fellowship|apprenticeship|"
+    r"\bposition\b|hiring|\bhires?\b|accepting applications|applications? (open|close|are due|due|for)|apps (open|close|due)|"
+    r"\bcloses?\b|deadline|job id|requisition|program (opens|cycle)|cohort|\bpathway\b|roster|test cycle|"
+    r"residency|contract role|/jobs?/|/careers)", re.I)
+_STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|hiring|accepting applications|applications?|apps|closes?|"
+                     r"deadline|due|cohort|/jobs?/|/careers|apply)", re.I)
+HEAD = (r"(intern(?:ship)?s?|program|fellowship|apprenticeship|specialist|coordinator|engineer|analyst|associate|assistant|"
+        r"technician|tech|writer|designer|manager|developer|scientist|nurse|officer|representative|researcher|planner|"
+        r"consultant|role|position|trainee|residency|cohort|roster|pathway|cycle|class|job|apprentice|aide|clerk|"
+        r"teacher|therapist|counselor|librarian|archivist|paralegal|SLPA|CNA|EMT)s?")
+_HEAD_END = re.compile(rf"\b{HEAD}$", re.I)
+_PRONOUN = re.compile(r"\b(i|you|your|my|me|we|our|he|she|his|her|they|them|it|m|ve|ll|name)\b", re.I)
+_PATTERNS = [
+    re.compile(r"\*\*([^*]{3,80})\*\*"),
+    re.compile(r"(?:posting|position|role|opening|open now)\s*:\s*\**([^,(\n*]{3,80})", re.I),
+    re.compile(r"\b(?:hiring|hires?|hire)\s+(?:an?\s+|the\s+|(?:one|two|three|four|five|six|several|\d+)\s+)?([\w&/\- ]{3,60}?)(?=\s+(?:for|every|this|next|in|on|at|to)\b|[,.;:(!]|$)", re.I),
+    re.compile(r"\b(?:apply (?:to|for)|applications? for|accepting applications for|posting for)\s+(?:the\s+|a\s+|an\s+)?([^,.;()]{3,60}?)(?=\s+(?:posting|job|before|by|through|on|at)\b|[,.;(]|$)", re.I),
+    re.compile(r"\b(?:the|a|an|our)\s+([\w&/\- ]{3,60}?)\s+(?:posting|job|role|position|opening)s?\b", re.I),
+    re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}" + HEAD + r")\b(?:\s*\([^)]{1,50}\))?"),
+    re.compile(r"\b((?:next year's|spring|summer|fall|winter|next|the)\s+[\w ]{0,30}?" + HEAD + r")\b", re.I),
+]
+
+
+@dataclass
+class Opening:
+    title: str
+    start: int  # offset of the title within the line
+    url: str | None
+    deadline: str | None
+    strength: int
+
+
+def find_opening(line: str, interview: date | None, anchor_year: int) -> Opening | None:
+    """The opening a line talks about, or None when it names no specific opening."""
+    if not OPENING_CUE.search(line):
+        return None
+    title = opening_title(line)
+    if not title:
+        return None
+    from pipeline.people import URL_RE
+
+    url = URL_RE.search(line)
+    deadline = opening_deadline(line, interview, anchor_year)
+    strength = bool(url) + bool(deadline) + bool(_STRONG.search(line)) + (_title_case(title) or bool(_HEAD_END.search(title)))
+    return Opening(title, line.find(title), url.group(0) if url else None, deadline, strength)
+
+
+def opening_title(line: str) -> str | None:
+    """The best title span in the line: job-word phrases first, Title Case preferred."""
+    cands: list[tuple[int, str]] = []
+    for rank, rx in enumerate(_PATTERNS):
+        for m in rx.finditer(line):
+            t = _trim(m.group(1))
+            if t and _acceptable(t):
+                score = 3 * bool(_HEAD_END.search(t)) + 2 * _title_case(t) + (2 if rank == 0 else 0) - 0.1 * rank
+                cands.append((score, t))
+    if not cands:
+        return None
+    return max(cands, key=lambda c: c[0])[1]
+
+
+def opening_deadline(line: str, interview: date | None, anchor_year: int) -> str | None:
+    """A date after close/due/through/by/until, or a relative phrase ("in two weeks")."""
+    m = re.search(r"(clos\w*|due|deadline|until|through|thru|by|before|open\w* through)\b(.{0,40})", line, re.I)
+    if m:
+        dates = find_dates(m.group(2), anchor_year)
+        if dates:
+            return dates[0].value.isoformat()
+        if interview:
+            from pipeline.followups import resolve_due
+
+            d = resolve_due(m.group(0), interview)
+            return d.isoformat() if d else None
+    return None
+
+
+def _trim(t: str) -> str:
+    t = re.sub(r"^(the|a|an|our|their|its|this|that|four|two|three|some|new|current)\s+", "", t.strip(" *,.:;-–—"), flags=re.I)
+    return t.strip(" *,.:;-–—")
+
+
+_GENERIC = re.compile(r"^((next|this|the|spring|summer|fall|winter|seasonal|state|entry[- ]level|permanent|new|other|more|some|"
+                      r"next year's|full[- ]time|part[- ]time)\s+)*(jobs?|programs?|pathways?|cohorts?|residency|positions?|roles?|"
+                      r"openings?|class|cycle|internships?)$", re.I)
+
+
+def _acceptable(t: str) -> bool:
+    words = t.split()
+    if not 1 <= len(words) <= 10 or _PRONOUN.search(t) or t.lower().startswith(("http", "www")):
+        return False
+    if _GENERIC.match(t) or re.search(r"hiring manager|recruit|coordinator for|\bboss\b", t, re.I):
+        return False
+    from pipeline.people import looks_like_person
+
+    if looks_like_person(t):
+        return False
+    return _HEAD_END.search(t) is not None or _title_case(t)
+
+
+def _title_case(t: str) -> bool:
+    words = [w for w in t.split() if w.lower() not in ("of", "and", "for", "in", "&", "the")]
+    return len(words) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in words)
