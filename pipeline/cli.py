@@ -392,7 +392,7 @@ def eval_cmd(gold_dir, model_name, no_llm, as_json):
 
 
 @cli.command()
-@click.option("--notes", type=int, default=12, show_default=True, help="Generated notes to process.")
+@click.option("--notes", type=int, default=8, show_default=True, help="Generated notes to process.")
 @click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Benchmark these notes instead.")
 @click.option("--model", "model_name")
 @click.option("--search-notes", type=int, default=10000, show_default=True)
@@ -401,7 +401,7 @@ def eval_cmd(gold_dir, model_name, no_llm, as_json):
 def bench(notes, folder, model_name, search_notes, out):
     """Measure speed against the llama.cpp floor; writes JSON and docs/performance.md.
 
-    Example: fieldnotes bench --notes 12
+    Example: fieldnotes bench --notes 8
     """
     from pipeline.bench import run_bench
 

@@ -49,7 +49,6 @@ class Decider:
 
     model: Model | None
     raw: list[dict[str, Any]] = field(default_factory=list)
-    _baseline: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def ask(self, prompt: str, **values: str) -> dict[str, float] | None:
         """Calibrated log-probabilities per option, or None without a model."""
@@ -65,10 +64,12 @@ class Decider:
         return out
 
     def _calibration(self, prompt: str, tpl, style: str, opts: list[str], values: dict[str, str]) -> dict[str, float]:
-        if prompt not in self._baseline:
+        """Scores for a content-free input, computed once per model and prompt for the whole run."""
+        cache = self.model.__dict__.setdefault("calibration_baselines", {})
+        if tpl.version not in cache:
             blank = {k: "N/A" for k in values}
-            self._baseline[prompt] = self.model.choose(tpl.render(style, **blank), opts)  # type: ignore[union-attr]
-        return self._baseline[prompt]
+            cache[tpl.version] = self.model.choose(tpl.render(style, **blank), opts)  # type: ignore[union-attr]
+        return cache[tpl.version]
 
 
 def extract_record(note: Note, model: Model | None = None) -> tuple[Record, list[dict[str, Any]]]:

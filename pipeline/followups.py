@@ -435,7 +435,7 @@ def _disambiguate_ids(tasks: list[Task], source: str) -> None:
         base = task.id
         while task.id in seen:
             n += 1
-            task.id = task_id(source, task.kind, f"{base} {n}")
+            task.id = hashlib.sha1(f"{base}\x1f{n}".encode("utf-8")).hexdigest()[:10]
         seen.add(task.id)
 
 

@@ -136,9 +136,10 @@ def _open_llama(path: Path, n_ctx: int):
     except ImportError as e:  # pragma: no cover - depends on the install
         raise ModelError(f"llama-cpp-python is not installed ({e}); run `make install`") from e
     try:
+        threads = int(os.environ.get("FIELDNOTES_THREADS") or os.cpu_count() or 2)
         return llama_cpp.Llama(
-            model_path=str(path), n_ctx=n_ctx, n_batch=512, n_threads=os.cpu_count() or 2,
-            n_threads_batch=os.cpu_count() or 2, verbose=False, seed=0,
+            model_path=str(path), n_ctx=n_ctx, n_batch=512, n_threads=threads,
+            n_threads_batch=threads, verbose=False, seed=0,
         )
     except (ValueError, RuntimeError) as e:
         raise ModelError(f"{path}: could not load the model file ({e}); check it is a complete .gguf file or pick another with --model") from e

@@ -487,3 +487,15 @@ def test_json_export_and_dict_round_trip():
     assert referral["evidence"] == {"start": 100, "end": 117, "quote": "talk to Dan Reyes"}
     assert [task_from_dict(row) for row in data] == tasks
     assert task_from_dict(task_to_dict(tasks[0])) == tasks[0]
+
+
+def test_repeated_promise_gets_distinct_stable_ids_without_hanging():
+    from pipeline.schema import Promise, Record, Span
+
+    span = Span(start=0, end=5, quote="x")
+    rec = Record(source="n.txt", sha256="0", interview_date="2026-03-01",
+                 promises=[Promise(action="I should update my resume", evidence=span),
+                           Promise(action="I should update my resume", evidence=span)])
+    ids = [t.id for t in build_tasks(rec) if t.kind == "promise"]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert ids == [t.id for t in build_tasks(rec) if t.kind == "promise"]
