@@ -372,23 +372,21 @@ def models(as_json):
 
 @cli.command("eval")
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--model", "model_name", help="Model alias or .gguf path.")
-@click.option("--no-llm", is_flag=True, help="Score the deterministic pipeline alone.")
+@click.option("--model", "model_names", multiple=True, help="Model alias or .gguf path (repeat to compare models).")
+@click.option("--no-llm", is_flag=True, help="Also (or only, without --model) score the deterministic pipeline alone.")
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
-def eval_cmd(gold_dir, model_name, no_llm, as_json):
+def eval_cmd(gold_dir, model_names, no_llm, as_json):
     """Score extraction against annotated notes (GOLD_DIR/notes + GOLD_DIR/gold).
 
-    Example: fieldnotes eval tests/devset --no-llm
+    Prints one column per configuration. Example: fieldnotes eval tests/devset --no-llm --model smollm2
     """
-    from pipeline.evaluate import evaluate, format_table
-    from pipeline.extract import extract_record
-    from pipeline.llm import load_model
+    from pipeline.evaluate import evaluate_configs, format_table
 
-    model = None if no_llm else load_model(model_name)
-    result = evaluate(Path(gold_dir), lambda note: extract_record(note, model))
-    result["model"] = "none (--no-llm)" if no_llm else model.name
-    click.echo(json.dumps(result, ensure_ascii=False) if as_json else format_table(result))
+    names = list(model_names) or ([] if no_llm else [None])
+    results = evaluate_configs(Path(gold_dir), names, no_llm)
+    payload = results[0] if len(results) == 1 else results
+    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else format_table(*results))
 
 
 @cli.command()

@@ -185,18 +185,33 @@ def _name_words(name: str) -> list[str]:
     return [w for w in re.split(r"\s+", strip_title(name.strip()).lower()) if w]
 
 
-def format_table(result: dict[str, Any]) -> str:
-    """The eval as a Markdown table (one row per metric)."""
-    rows = [("model", result.get("model", "?")), ("notes", result["notes"])]
+def evaluate_configs(gold_dir: Path, model_names: list[str | None], no_llm: bool) -> list[dict[str, Any]]:
+    """Evaluate the deterministic pipeline (if `no_llm`) and each named model, one model at a time."""
+    from pipeline.extract import extract_record
+    from pipeline.llm import load_model
+
+    results = []
+    if no_llm:
+        results.append(dict(evaluate(gold_dir, lambda note: extract_record(note, None)), model="none (--no-llm)"))
+    for name in model_names:
+        model = load_model(name)
+        results.append(dict(evaluate(gold_dir, lambda note, m=model: extract_record(note, m)), model=model.name))
+        del model
+    return results
+
+
+def format_table(*results: dict[str, Any]) -> str:
+    """The evals as one Markdown table: a row per metric, a column per configuration."""
+    rows = [("notes", [r["notes"] for r in results])]
     for f in ("referrals", "job_leads", "skills"):
-        r = result[f]
-        rows.append((f"{f} P/R/F1", f"{r['precision']:.2f} / {r['recall']:.2f} / {r['f1']:.2f}"))
-    rows.append(("mentioned-only people taken as referrals", result["trap_hits"]))
+        rows.append((f"{f} P / R / F1", [f"{r[f]['precision']:.2f} / {r[f]['recall']:.2f} / {r[f]['f1']:.2f}" for r in results]))
+    rows.append(("mentioned-only people taken as referrals", [r["trap_hits"] for r in results]))
     for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
-        r = result[f]
-        rows.append((f"{f} key-phrase recall (on-topic share)", f"{r['recall']:.2f} ({r['on_topic']:.2f})"))
+        rows.append((f"{f} key-phrase recall (on-topic share)", [f"{r[f]['recall']:.2f} ({r[f]['on_topic']:.2f})" for r in results]))
     for f in ("contact_name", "sentiment", "date"):
-        rows.append((f"{f} accuracy", "n/a" if result[f] is None else f"{result[f]:.2f}"))
-    rows.append(("grounded items", f"{result['grounded_rate']:.1%}"))
-    rows.append(("median seconds per note", result["seconds_median"]))
-    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+        rows.append((f"{f} accuracy", ["n/a" if r[f] is None else f"{r[f]:.2f}" for r in results]))
+    rows.append(("grounded items", [f"{r['grounded_rate']:.1%}" for r in results]))
+    rows.append(("median seconds per note", [r["seconds_median"] for r in results]))
+    head = "| metric | " + " | ".join(r.get("model", "?") for r in results) + " |\n"
+    head += "|---|" + "---|" * len(results) + "\n"
+    return head + "\n".join(f"| {k} | " + " | ".join(str(v) for v in vals) + " |" for k, vals in rows)

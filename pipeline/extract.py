@@ -30,17 +30,24 @@ _ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
 _CUES: list[tuple[str, str]] = [
     ("todo", r"^(i'?ll|i will|i need to|need to|i should|i promised|as promised|todo|to do|remember to|must)\b"),
     ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
+    ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major|thesis|spanish|french|dad|mom)|\bi'?m (not sure|worried|nervous|scared|"
+            r"excited|ready|okay|ok|a night owl|good at|comfortable)|\bi (love|like|liked|enjoy|hate|worry|felt|feel|think i|want|"
+            r"already|was worried|did my)\b|how i feel|for me\b|fit\b|relevant to me|(sounds|seems) (interesting|exciting|insane|scary|hard|"
+            r"great|fun)|made me|scares me|\bscary\b|my gap|the pay (cut|bump)|your (background|experience|degree)|you'?d be (good|great))"),
     ("skills", r"(skills?|you need to (know|be)|proficien|certif|fluent|must know|tools? (like|such)|experience with|good at)"),
     ("outlook", r"(outlook|future|demand|growing|shortage|layoffs?|market|automation|\bai\b|retir(e|ing)|hiring (is|has)|competitive|trend)"),
     ("how_to_get_in", r"(get (in|hired)|apply (through|on|to|via)|entry[- ]level|internship|posting|pipeline|hiring manager|the way in|foot in the door|recruit)"),
     ("advice", r"(advice|recommend|suggest|you should|don't |do not |make sure|try to|focus on|lean into|start (by|with))"),
-    ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major)|\bi'?m (not sure|worried)|for me|fit\b|relevant to me)"),
     ("day_in_life", r"(typical|day|morning|afternoon|week|meetings?|spends?|hours|schedule|shift|rounds|calls with|reviews?|writes?|runs?)"),
 ]
 _CONTACT_VERB = re.compile(r"(?:^\W*(?:i'?ll |i will |need to |then |and |also )?)?(?:\b(?:e-?mail|call|text|message|msg|contact|reach out to|ask|ping|dm|write to|follow up with|connect with|meet|find|linkedin)\b)[^.]{0,25}$", re.I)
 _PROMISE = re.compile(r"(\bi'?ll\b|\bi will\b|\bi promised\b|\bas promised\b|\bi need to\b|\bi'm going to\b|\bi should\b|\bi owe\b)", re.I)
-_POSITIVE = re.compile(r"(good|great|strong|growing|growth|demand|shortage|hiring|stable|excellent|always (openings|short|need)|not going away|hopeful|bright|busy|picking up|fine|plenty)", re.I)
-_NEGATIVE = re.compile(r"(rough|layoffs?|cut|competitive|scarce|hard|tough|slow|bumpy|decline|shrink|low pay|not great|downside|pressure|saturated|crowded|fewer|replac|paused|cooled)", re.I)
+_POSITIVE = re.compile(r"(\bgood\b|\bgreat\b|strong|growing|growth|demand|shortage|\bhiring\b|stable|steady|excellent|always (openings|short|need)|"
+                       r"not going away|not dying|hopeful|optimistic|bright|\bbusy\b|picking up|\bfine\b|plenty|more (jobs|trials|openings|work)|"
+                       r"short on|can't hire|cannot hire|secure|positive|booming|retir(e|ing|ement) wave)", re.I)
+_NEGATIVE = re.compile(r"(rough|layoffs?|\bcuts?\b|competitive|scarce|\bhard\b|tough|\bslow|bumpy|decline|shrink|low pay|not great|"
+                       r"downside|pressure|saturated|crowded|fewer|replac|paused|cooled|burn ?out|underpaid|uncertain|risk|worse|"
+                       r"struggl|closures?|freeze|precarious|brutal|oversupply)", re.I)
 
 
 @dataclass
@@ -176,10 +183,19 @@ def extract_sentiment(points: list[Item], decider: Decider) -> str | None:
     scores = decider.ask("sentiment", text=joined)
     if scores:
         return max(scores, key=scores.get)
-    pos, neg = len(_POSITIVE.findall(joined)), len(_NEGATIVE.findall(joined))
-    if pos and neg:
+    return lexicon_sentiment(joined)
+
+
+def lexicon_sentiment(text: str) -> str:
+    """Word-count rule: an explicit 'mixed' wins; otherwise the clearly larger side, else mixed."""
+    if re.search(r"\bmixed\b|double-edged|\bbumpy\b", text, re.I):
         return "mixed"
-    return "positive" if pos else ("negative" if neg else "neutral")
+    pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
+    if not pos and not neg:
+        return "neutral"
+    if pos >= 2 * max(neg, 0.5) + 1 or not neg:
+        return "positive"
+    return "negative" if neg >= 2 * max(pos, 0.5) + 1 or not pos else "mixed"
 
 
 def extract_promises(text: str, layout: Layout, when: date | None) -> list[Promise]:

@@ -259,10 +259,9 @@ def _topics_from_questions(layout: Layout) -> None:
         if seg.kind != "turn":
             continue
         if seg.speaker == seeker:
-            if seg.text.endswith("?") or len(seg.text.split()) > 4:
-                q = question_topic(seg.text)
-                topic = q if q else (None if seg.text.endswith("?") else topic)
-            seg.topic, seg.topic_source = "other", "seeker"
+            if seg.text.endswith("?"):
+                topic = question_topic(seg.text)
+            seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
         elif topic:
             seg.topic, seg.topic_source = topic, "question"
 
