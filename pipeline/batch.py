@@ -8,6 +8,7 @@ fatal. The model is loaded lazily, once, and only if some note needs it.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Callable, Iterable
 from pipeline.errors import FieldnotesError, ModelError
 from pipeline.extract import extract_record
 from pipeline.ingest import DEFAULT_MAX_BYTES, Note, find_note_files, read_note, read_stdin_note
-from pipeline.store import find_note, move_note, now, save_raw_answers, save_record
+from pipeline.store import find_note, move_note, now, save_record
 
 
 @dataclass
@@ -82,8 +83,7 @@ def process_note(db: Any, note: Note, model: LazyModel, force: bool = False) -> 
             return "moved"
     record, raw = extract_record(note, model.get())
     tasks = _tasks(record)
-    note_id = save_record(db, note, record, raw, tasks)
-    save_raw_answers(db, note_id, raw)
+    save_record(db, note, record, raw, tasks)
     return "processed"
 
 
@@ -96,7 +96,7 @@ def _process_one(db: Any, item: Any, model: LazyModel, force: bool, max_bytes: i
     except FieldnotesError as e:
         summary.failed.append({"path": _label(item), "error": str(e)})
         return
-    except (OSError, ValueError, RuntimeError, KeyError, IndexError, TypeError, AttributeError) as e:
+    except (OSError, ValueError, RuntimeError, KeyError, IndexError, TypeError, AttributeError, sqlite3.OperationalError) as e:
         summary.failed.append({"path": _label(item), "error": f"{_label(item)}: could not be processed ({type(e).__name__}: {e}); please report this with the file"})
         return
     summary.sources.append(note.source)

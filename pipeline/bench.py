@@ -603,7 +603,7 @@ class _Recorder:
         import pipeline.batch as batch
 
         names = {"read_note": "ingest", "extract_record": "extract", "find_note": "storage", "move_note": "storage",
-                 "save_record": "storage", "save_raw_answers": "storage"}
+                 "save_record": "storage"}
         saved = {n: getattr(batch, n) for n in names}
         try:
             for n, stage in names.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from functools import wraps
 from pathlib import Path
@@ -37,6 +38,8 @@ def domain_errors(fn):
             raise click.ClickException(str(e)) from e
         except ValueError as e:
             raise click.ClickException(str(e)) from e
+        except sqlite3.DatabaseError as e:
+            raise click.ClickException(f"database problem: {e} (check --db points at a Fieldnotes database; if it is locked, wait for the other run)") from e
 
     return wrapper
 
@@ -77,8 +80,13 @@ def run(paths, db, model_name, no_llm, force, max_bytes, as_json):
     conn = _open(db)
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     show = sys.stderr.isatty() and not as_json
-    with _progress(show) as progress:
-        summary = run_batch(conn, list(paths), LazyModel(model_name, not no_llm), force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress)
+    try:
+        with _progress(show) as progress:
+            summary = run_batch(conn, list(paths), LazyModel(model_name, not no_llm), force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress)
+    except KeyboardInterrupt:
+        stored = conn["notes"].count
+        click.echo(f"\nInterrupted. Every finished note is stored ({stored} in {_db_path(db)}); run the same command again to continue.", err=True)
+        sys.exit(130)
     for f in summary.failed:
         click.echo(f"{f['error']}" if f["error"].startswith(f["path"]) else f"{f['path']}: {f['error']}", err=True)
     if as_json:

@@ -43,11 +43,6 @@ def find_dates(text: str, anchor_year: int) -> list[FoundDate]:
     return sorted(found, key=lambda f: f.start)
 
 
-def years_in(text: str) -> list[int]:
-    """Four-digit years 2000-2099 mentioned in the text."""
-    return [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
-
-
 def _to_date(kind: str, m: re.Match, year: int) -> tuple[date, bool] | None:
     try:
         if kind == "iso":

@@ -27,6 +27,7 @@ from pipeline.structure import Layout, Segment, structure_note
 _LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", "advice": "advice",
                 "entry": "how_to_get_in", "fit": "fit", "people": "people", "todo": "todo", "other": "other"}
 _ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
+MIN_TOPIC_CONFIDENCE = 0.3  # below this the model's topic is too unsure to use (9 options: chance is 0.11)
 _CUES: list[tuple[str, str]] = [
     ("todo", r"^(i'?ll|i will|i need to|need to|i should|i promised|as promised|todo|to do|remember to|must)\b"),
     ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
@@ -110,8 +111,8 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     meta = note.metadata
     writer = _writer_names(note, layout)
     if meta.get("contact"):
-        name = str(meta["contact"]).strip("[] ")
-        return Contact(name=name, title=meta.get("role") or meta.get("title_role"), organization=meta.get("company")), writer
+        return Contact(name=_meta_text(meta["contact"]), title=_meta_text(meta.get("role")),
+                       organization=_meta_text(meta.get("company") or meta.get("organization"))), writer
     if layout.is_transcript:
         c = _transcript_contact(note.text, layout, writer)
         if c:
@@ -122,6 +123,13 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
         if c:
             return c, writer
     return _header_contact(note.text, layout, writer), writer
+
+
+def _meta_text(value: Any) -> str | None:
+    """A front-matter value as text: the first item of a list, wiki-link brackets removed."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip("[] ") or None if value is not None else None
 
 
 def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | None:
@@ -153,7 +161,9 @@ def assign_topics(layout: Layout, decider: Decider) -> None:
         if scores is None:
             seg.topic, seg.topic_source = cue or "other", "keyword"
             continue
-        seg.topic, seg.topic_source = _LABEL_TOPIC[max(scores, key=scores.get)], "model"
+        label = max(scores, key=scores.get)
+        confident = _prob(scores, label) >= MIN_TOPIC_CONFIDENCE
+        seg.topic, seg.topic_source = (_LABEL_TOPIC[label] if confident else "other"), "model"
 
 
 def cue_topic(text: str) -> str | None:
@@ -217,15 +227,21 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
     found: list[Referral] = []
     excluded = {n for n in writer | {contact.name or ""} if n}
     blocks = _block_texts(layout)
-    for seg in layout.segments:
-        if seg.kind in ("heading", "header") or P.INJECTION.search(seg.text):
+    mentions = [(m, seg) for seg in layout.segments if seg.kind not in ("heading", "header") and not P.INJECTION.search(seg.text)
+                for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet")]
+    mentions = [(m, seg) for m, seg in mentions
+                if not any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) and m.name not in layout.speakers]
+    only_mentioned = {m.name for m, seg in mentions if P.NEGATIVE_CUES.search(_near(seg.text, m, seg))}
+    for m, seg in mentions:
+        if any(_same(m.name, x) for x in only_mentioned):
             continue
-        for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet"):
-            if any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) or m.name in layout.speakers:
-                continue
-            if _is_referral(m, seg, blocks.get(seg.block, ""), decider):
-                _add_referral(found, _referral(text, m, seg, contact))
+        if _is_referral(m, seg, blocks.get(seg.block, ""), decider):
+            _add_referral(found, _referral(text, m, seg, contact))
     return found
+
+
+def _same(a: str, b: str) -> bool:
+    return P.same_person(a, b) or _first_of(a, b) or _first_of(b, a)
 
 
 def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
@@ -234,7 +250,8 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     if P.NEGATIVE_CUES.search(near):
         return -4
     at = m.start - seg.start
-    score = 2 * (seg.topic == "people") + (seg.topic == "how_to_get_in")
+    structural = seg.topic_source in ("heading", "label", "question")
+    score = 2 * (seg.topic == "people" and structural) + (seg.topic == "how_to_get_in" and structural)
     score += 2 if P.REFERRAL_CUES.search(seg.text) else (1 if P.REFERRAL_CUES.search(block) else 0)
     score += bool(P.EMAIL_RE.search(seg.text) or P.PHONE_RE.search(seg.text))
     if seg.kind == "bullet" and at <= 2 and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
@@ -280,7 +297,7 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
 
 def _add_referral(found: list[Referral], new: Referral) -> None:
     for i, old in enumerate(found):
-        if P.same_person(old.name, new.name) or _first_of(new.name, old.name) or _first_of(old.name, new.name):
+        if _same(old.name, new.name):
             merged = old.model_copy(update={k: getattr(old, k) or getattr(new, k) for k in ("title", "organization", "email", "phone")})
             if len(P.strip_title(new.name)) > len(P.strip_title(old.name)):
                 merged = merged.model_copy(update={"name": new.name, "evidence": new.evidence})
@@ -400,10 +417,8 @@ def _anchor_year(note: Note) -> int:
 def _due(sentence: str, when: date | None) -> str | None:
     if when is None:
         return None
-    try:
-        from pipeline.followups import resolve_due
-    except ImportError:
-        return None
+    from pipeline.followups import resolve_due
+
     d = resolve_due(sentence, when)
     return d.isoformat() if d else None
 

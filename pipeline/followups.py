@@ -28,7 +28,6 @@ from rapidfuzz import fuzz
 
 from pipeline.schema import JobLead, Promise, Record, Referral, Span
 
-KINDS = ("thank_you", "referral", "job_lead", "promise", "close_loop", "thank_referrer", "manual")
 NO_DUE_LABEL = "No due date"
 CSV_COLUMNS = ("id", "action", "due", "person", "kind", "status", "source", "why")
 
@@ -147,8 +146,8 @@ def merge_task_state(new: list[Task], old: list[dict]) -> tuple[list[Task], list
     for row in old:
         if row.get("id") in new_ids:
             continue
-        if _is_user_added(row):
-            leftovers.append(dict(row))
+        if _is_user_added(row) or row.get("status") in ("done", "snoozed"):
+            leftovers.append(dict(row))  # the user's own task or their decision: never overwritten
         else:
             leftovers.append({**row, "status": "orphaned"})
     return merged, leftovers

@@ -79,16 +79,15 @@ def opening_title(line: str) -> str | None:
 def opening_deadline(line: str, interview: date | None, anchor_year: int) -> str | None:
     """A date after close/due/through/by/until, or a relative phrase ("in two weeks")."""
     m = re.search(r"(clos\w*|due|deadline|until|through|thru|by|before|open\w* through)\b(.{0,40})", line, re.I)
-    if m:
-        dates = find_dates(m.group(2), anchor_year)
-        if dates:
-            return dates[0].value.isoformat()
-        if interview:
-            from pipeline.followups import resolve_due
+    if not m:
+        return None
+    if interview:  # resolves relative phrases and rolls "Jan 5" after a December interview into next year
+        from pipeline.followups import resolve_due
 
-            d = resolve_due(m.group(0), interview)
-            return d.isoformat() if d else None
-    return None
+        d = resolve_due(m.group(0), interview)
+        return d.isoformat() if d else None
+    dates = find_dates(m.group(2), anchor_year)
+    return dates[0].value.isoformat() if dates else None
 
 
 def _trim(t: str) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain|Lt|Sgt|Rev|Coach|Chef|Judge)\.?"
-_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][\w'’\-]*"
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents (Adébáyọ̀)
+_CAP = rf"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][{_MARKS}]*[\w{_MARKS}'’\-]*"
 _NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} )?{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
 EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 PHONE_RE = re.compile(r"(?:\+?1[\s.\-]?)?\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}|\bext\.? ?\d{3,5}\b|\bx\d{3,5}\b")
@@ -47,7 +48,8 @@ NEGATIVE_CUES = re.compile(
     r"spouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
     r"cautionary|famous|author|\b(his|her|their|the) book|podcast|\bread\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
     r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me)|intro (came )?(through|via|from)|"
-    r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|\w+ prof(essor)?)|"
+    r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|boss|manager|supervisor|"
+    r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
     r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
     r"doesn't have anybody|didn't have anybody|no one specific|nobody specific)", re.I)
 
@@ -79,10 +81,11 @@ def find_names(text: str, start: int = 0, line_start: bool = False, header: bool
         name, a = _clean_name(m.group(0), m.start())
         if not name:
             continue
-        if _place_before(text[:a]) or _common_word_name(name, a == 0 or bool(re.search(r"[.!?:]\s*$", text[:a]))):
+        before = text[max(0, a - 40):a]
+        if _place_before(before) or _common_word_name(name, a == 0 or bool(re.search(r"[.!?:]\s*$", before))):
             continue
-        slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(text[:a])
-        slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)\s*$", text[:a]))
+        slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(before)
+        slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)\s*$", before))
         if looks_like_person(name) or (slot and _plausible_full_name(name)):
             out.append(Mention(name, start + a, start + a + len(name)))
     return out
@@ -121,7 +124,8 @@ def _plausible_full_name(name: str) -> bool:
 def looks_like_person(name: str) -> bool:
     """A capitalised run that starts with a known first name (or a title) and is not an org."""
     words = name.split()
-    if _ORG_WORDS.search(name) or any(w.lower().strip("'’") in _NOT_NAME_WORDS for w in words if not re.fullmatch(_TITLE, w)):
+    parts = [p for w in words if not re.fullmatch(_TITLE, w) for p in w.split("-")]
+    if _ORG_WORDS.search(name) or any(p.lower().strip("'’") in _NOT_NAME_WORDS or not p[:1].isupper() for p in parts if p):
         return False
     if re.fullmatch(_TITLE, words[0]) and len(words) > 1:
         return True
@@ -142,7 +146,7 @@ def same_person(a: str, b: str) -> bool:
     if x == y:
         return True
     if len(x) == 1 or len(y) == 1:
-        return x[0] == y[0] or x[-1] == y[-1] and (len(x) == 1 and len(y) > 1 and False)
+        return x[0] == y[0]
     return x[-1] == y[-1] and x[0][0] == y[0][0]
 
 
@@ -153,6 +157,7 @@ def _detector():
     return gd.Detector(case_sensitive=False)
 
 
+@lru_cache(maxsize=20000)
 def _is_first_name(word: str) -> bool:
     if len(word) < 2 or not word[0].isupper():
         return False
@@ -172,7 +177,8 @@ def _clean_name(raw: str, a: int) -> tuple[str, int]:
     words = name.split()
     while words and words[-1].lower() in _NOT_NAME_WORDS:
         words.pop()
+    pos = 0
     while len(words) > 1 and words[0].lower() in _NOT_NAME_WORDS:
-        a += raw.index(words[1], raw.index(words[0]) + len(words[0])) - raw.index(words[0])
+        pos += re.match(r"\S+\s+", name[pos:]).end()
         words.pop(0)
-    return " ".join(words), a
+    return " ".join(words), a + pos

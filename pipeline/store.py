@@ -102,15 +102,16 @@ def save_record(db: sqlite_utils.Database, note: Any, record: Record, raw: list[
             note_id = old["id"]
         else:
             note_id = db["notes"].insert(row).last_pk
-        _replace_children(db, note_id, record, list_edits(db, note.source))
+        _replace_children(db, note_id, record, list_edits(db, note.source), raw)
         _save_followups(db, note.source, list(tasks))
     return note_id
 
 
-def _replace_children(db: sqlite_utils.Database, note_id: int, rec: Record, edits: list[dict] | None = None) -> None:
+def _replace_children(db: sqlite_utils.Database, note_id: int, rec: Record, edits: list[dict] | None = None,
+                      raw: list[dict] | None = None) -> None:
     """Keep the model's record as JSON; index it with the user's corrections applied, so they win everywhere."""
     db["records"].upsert({
-        "note_id": note_id, "record": rec.model_dump_json(), "raw_answers": "[]",
+        "note_id": note_id, "record": rec.model_dump_json(), "raw_answers": json.dumps(raw or [], ensure_ascii=False),
         "model": rec.extraction.model if rec.extraction else None,
         "prompt_version": rec.extraction.prompt_version if rec.extraction else None,
         "seconds": rec.extraction.seconds if rec.extraction else None, "extracted_at": now()}, pk="note_id")
@@ -138,11 +139,6 @@ def _index_record(db: sqlite_utils.Database, note_id: int, rec: Record) -> None:
         pid = find_person(db, rec.contact.name)
         if pid:
             db["people"].update(pid, {"interview_note_id": note_id})
-
-
-def save_raw_answers(db: sqlite_utils.Database, note_id: int, raw: list[dict]) -> None:
-    """Keep the model's raw answers so a record can be re-derived without the model."""
-    db["records"].update(note_id, {"raw_answers": json.dumps(raw)})
 
 
 def _all_items(rec: Record) -> Iterable[tuple[str, Any]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-TOPICS = ("day_in_life", "skills", "outlook", "advice", "how_to_get_in", "fit", "people", "todo", "other")
 
 # Heading keywords -> topic. Order matters: the first topic whose pattern matches wins.
 _HEADING_TOPICS: list[tuple[str, str]] = [
@@ -30,7 +29,6 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*\d{1,2}[.)]\s+(.{2,60})$")
 _EMAIL_HEADER = re.compile(r"^(From|To|Cc|Date|Subject|Sent):\s", re.I)
 _TURN = re.compile(r"^([A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}|[A-Z]{2,}(?: [A-Z]{2,})?):\s+(?=\S)")
-_INLINE_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z /&'’\-]{1,40}?)\s*[:\-–—]\s+(?=\S)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Co|Ltd|No|Mt|Ave|Dept|a\.m|p\.m|U\.S)\.$", re.I)
 
@@ -237,10 +235,8 @@ def _labelled_segments(start: int, line: str, labels: list[tuple[int, str | None
 
 
 def _label_body_start(line: str, off: int, nxt: int) -> int:
-    colon = line.find(":", off, nxt)
-    if colon >= 0:
-        return colon + 1
-    m = re.match(r"\S+\s*", line[off:nxt])
+    """Where the text after a label starts: after 'label:' or after a bare 'TODO'."""
+    m = re.match(r"[A-Za-z /&'’\-]{1,40}?\s*:\s*", line[off:nxt]) or re.match(r"\S+\s*", line[off:nxt])
     return off + (m.end() if m else 0)
 
 

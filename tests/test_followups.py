@@ -288,7 +288,7 @@ def test_merge_task_state_keeps_user_state_and_orphans():
     assert set(by_id) == {"deadbeef00", "deadbeef01", "manual0001", "manual0002"}
     assert by_id["deadbeef00"]["status"] == "orphaned"
     assert by_id["deadbeef00"]["action"] == "Call Old Name"
-    assert by_id["deadbeef01"]["status"] == "orphaned"
+    assert by_id["deadbeef01"]["status"] == "done"  # a checked-off task stays checked off
     assert by_id["manual0001"] == old[4]
     assert by_id["manual0002"]["status"] == "open"
 
