@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast install eval bench clean
+.PHONY: demo test test-fast install eval bench clean quality
 
 $(STAMP): pyproject.toml scripts/install.sh
 	./scripts/install.sh
@@ -31,3 +31,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo.db
+
+# Dev-set tables for docs/quality.md (our dev set; add ../shared/devset when it is beside the checkout).
+quality: $(STAMP)
+	$(BIN)/fieldnotes eval tests/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-devset.md
+	if [ -d ../shared/devset ]; then $(BIN)/fieldnotes eval ../shared/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-shared-devset.md; fi
