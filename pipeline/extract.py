@@ -97,7 +97,7 @@ def extract_record(note: Note, model: Model | None = None) -> tuple[Record, list
     rec.outlook.sentiment = extract_sentiment(rec.outlook.points, decider)
     rec.referrals = extract_referrals(note.text, layout, contact, writer, decider)
     rec.job_leads = extract_job_leads(note.text, layout, contact, decider, anchor, when)
-    rec.promises = extract_promises(note.text, layout, when)
+    rec.promises = extract_promises(note.text, layout, when, next(iter(writer), None))
     rec.field = _field(note, contact)
     name = model.name if model else "none (--no-llm)"
     rec.extraction = Extraction(model=name, prompt_version=prompt_versions(), seconds=round(time.perf_counter() - started, 3))
@@ -208,16 +208,26 @@ def lexicon_sentiment(text: str) -> str:
     return "negative" if neg >= 2 * max(pos, 0.5) + 1 or not pos else "mixed"
 
 
-def extract_promises(text: str, layout: Layout, when: date | None) -> list[Promise]:
+def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:
     """The seeker's own to-dos: todo-section lines and "I'll ..." sentences."""
     out: list[Promise] = []
+    others = _messages_by_others(text, seeker)
     for seg in layout.segments:
         if seg.kind in ("heading", "header"):
             continue
-        if seg.topic == "todo" or (_PROMISE.search(seg.text) and seg.speaker is None):
+        mine = seg.speaker is None and not any(a <= seg.start < b for a, b in others)
+        structural_todo = seg.topic == "todo" and seg.topic_source in ("heading", "label")
+        if structural_todo or mine and (seg.topic == "todo" or _PROMISE.search(seg.text)):
             out.append(Promise(action=seg.text, done=bool(seg.checked), due=_due(seg.text, when),
                                evidence=Span(start=seg.start, end=seg.end, quote=seg.text)))
     return out
+
+
+def _messages_by_others(text: str, seeker: str | None) -> list[tuple[int, int]]:
+    """Character ranges of e-mail messages in the note not sent by the seeker ("I'll..." there is not theirs)."""
+    starts = [(m.start(), m.group(1).strip()) for m in re.finditer(r"^From:\s*\"?([^<\"\n]*)", text, re.M)]
+    bounds = [s for s, _ in starts[1:]] + [len(text)]
+    return [(s, e) for (s, who), e in zip(starts, bounds) if seeker and who and who != seeker]
 
 
 # --- referrals -------------------------------------------------------------------------------
@@ -307,8 +317,9 @@ def _add_referral(found: list[Referral], new: Referral) -> None:
 
 
 def _title_org(after: str) -> tuple[str | None, str | None]:
-    m = re.match(r"\s*(?:\(|[-–—,:]\s*)\s*(?:he|she|they)?\s*(?:is|'s|runs|leads)?\s*(?:a |an |the )?([^,.;()\n]{3,60})", after)
-    title = m.group(1).strip() if m else None
+    m = re.match(r"\s*(?:\(|[-–—,:]\s*)\s*(?:who|he|she|they)?\s*(?:is|'s|runs|leads)?\s*(?:a |an |the )?"
+                 r"((?:[^,.;()\n—–]|\.(?=\S)| -(?! ))+)", after)
+    title = m.group(1).strip()[:60].strip() if m and len(m.group(1).strip()) >= 3 else None
     if title and (P.EMAIL_RE.search(title) or P.PHONE_RE.search(title) or len(title.split()) > 8):
         title = None
     org = re.search(r"\b(?:at|@)\s+([A-Z][\w&'’.\-]*(?: [A-Z&][\w&'’.\-]*){0,4})", after[:200])
@@ -542,7 +553,8 @@ def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
             nxt = text.find("\n", line_end + 1)
             rest = text[m.end: nxt if nxt > 0 else len(text)]
             title, org = _header_title_org(rest)
-            return Contact(name=P.strip_title(m.name) if P.strip_title(m.name).count(" ") else m.name, title=title, organization=org)
+            name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)
+            return Contact(name=P.strip_title(name) if P.strip_title(name).count(" ") else name, title=title, organization=org)
     return Contact()
 
 
@@ -557,4 +569,10 @@ def _header_title_org(rest: str) -> tuple[str | None, str | None]:
             title = re.split(r"\s(?:@|at)\s", p)[0].strip()
             break
     organization = org.group(1).strip() if org else (parts[-1] if len(parts) > 1 and parts[-1] != title else None)
-    return title, organization
+    return title, organization if organization and _org_like(organization) else None
+
+
+def _org_like(text: str) -> bool:
+    """An organisation name: a few words, mostly capitalised ('City of Millbrook', 'Bright Harbor Hospice')."""
+    words = [w for w in text.split() if w.lower() not in ("of", "the", "and", "&", "for", "at", "de")]
+    return 0 < len(words) <= 6 and sum(w[:1].isupper() or w[:1].isdigit() for w in words) >= max(1, len(words) - 1)

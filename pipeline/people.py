@@ -170,6 +170,9 @@ def _ascii(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
+_VERBS = {"ping", "email", "e-mail", "call", "text", "ask", "message", "contact", "meet", "tell", "thank", "cc"}
+
+
 def _clean_name(raw: str, a: int) -> tuple[str, int]:
     name = raw.rstrip("'’-")
     if name.endswith(("'s", "’s")):
@@ -178,7 +181,7 @@ def _clean_name(raw: str, a: int) -> tuple[str, int]:
     while words and words[-1].lower() in _NOT_NAME_WORDS:
         words.pop()
     pos = 0
-    while len(words) > 1 and words[0].lower() in _NOT_NAME_WORDS:
+    while len(words) > 1 and (words[0].lower() in _NOT_NAME_WORDS or words[0].lower() in _VERBS):
         pos += re.match(r"\S+\s+", name[pos:]).end()
         words.pop(0)
     return " ".join(words), a + pos

@@ -105,3 +105,27 @@ def test_same_input_gives_same_record():
     b, _ = extract_record(note, FakeModel(_yes_for(["Nguyễn Thị Mai"])))
     a.extraction = b.extraction = None
     assert a == b
+
+
+def _note(text, **meta):
+    from pipeline.ingest import Note
+    return Note(source="n.txt", text=text, sha256="0", format="txt", metadata={"file_mtime": "2026-01-01", **meta})
+
+
+def test_contact_header_drops_credentials_and_non_org_text():
+    rec, _ = extract_record(_note("Chat w/ Renee Castillo RN - hospice nurse, met at the open house sat\n\nSKILLS\n- charting\n"), None)
+    assert rec.contact.name == "Renee Castillo"
+    assert rec.contact.organization is None
+
+
+def test_promises_in_the_contacts_own_email_are_not_the_seekers():
+    text = ("From: Bea Lowell <bea@museum.org>\nTo: Sam Kim <sam@mail.com>\nDate: Fri, 16 Jan 2026 10:00:00 -0500\n"
+            "Subject: notes\n\nHi Sam,\n\nI will be honest: curatorial jobs are scarce.\nI'll send you the fellowship link.\n\nBea\n")
+    rec, _ = extract_record(_note(text), None)
+    assert rec.contact.name == "Bea Lowell"
+    assert rec.promises == []
+
+
+def test_contact_verb_is_not_part_of_a_name():
+    from pipeline.people import find_names
+    assert [m.name for m in find_names("- Ping Devon about the Kestrel intro")] == ["Devon"]
