@@ -29,7 +29,7 @@ _LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", 
 _ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
 MIN_TOPIC_CONFIDENCE = 0.3  # below this the model's topic is too unsure to use (9 options: chance is 0.11)
 _CUES: list[tuple[str, str]] = [
-    ("todo", r"^(i'?ll|i will|i need to|need to|i should|i promised|as promised|todo|to do|remember to|must)\b"),
+    ("todo", r"^(i'?ll|i will|i need to|need to|i promised|as promised|todo|to do|remember to)\b"),
     ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
     ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major|thesis|spanish|french|dad|mom)|\bi'?m (not sure|worried|nervous|scared|"
             r"excited|ready|okay|ok|a night owl|good at|comfortable)|\bi (love|like|liked|enjoy|hate|worry|felt|feel|think i|want|"
@@ -42,7 +42,10 @@ _CUES: list[tuple[str, str]] = [
     ("day_in_life", r"(typical|day|morning|afternoon|week|meetings?|spends?|hours|schedule|shift|rounds|calls with|reviews?|writes?|runs?)"),
 ]
 _CONTACT_VERB = re.compile(r"(?:^\W*(?:i'?ll |i will |need to |then |and |also )?)?(?:\b(?:e-?mail|call|text|message|msg|contact|reach out to|ask|ping|dm|write to|follow up with|connect with|meet|find|linkedin)\b)[^.]{0,25}$", re.I)
-_PROMISE = re.compile(r"(\bi'?ll\b|\bi will\b|\bi promised\b|\bas promised\b|\bi need to\b|\bi'm going to\b|\bi should\b|\bi owe\b)", re.I)
+_PROMISE = re.compile(r"(\bi'?ll (send|email|e-mail|call|text|apply|reach|follow|write|get|sign|register|finish|update|ask|look|read|check|do|take|put|message|connect)|"
+                      r"\bi will (send|email|e-mail|call|apply|reach|follow|write|get|sign|register|finish|update|ask|look|read|check|do|take)|"
+                      r"\bi promised\b|\bas promised\b|\bi need to (send|email|call|apply|reach|follow|write|get|sign|register|finish|update|ask|look|check)|"
+                      r"\bi'm going to (send|email|call|apply|reach|write|get|sign|register|finish|update|ask)|\bi owe (him|her|them)\b)", re.I)
 _POSITIVE = re.compile(r"(\bgood\b|\bgreat\b|strong|growing|growth|demand|shortage|\bhiring\b|stable|steady|excellent|always (openings|short|need)|"
                        r"not going away|not dying|hopeful|optimistic|bright|\bbusy\b|picking up|\bfine\b|plenty|more (jobs|trials|openings|work)|"
                        r"short on|can't hire|cannot hire|secure|positive|booming|retir(e|ing|ement) wave)", re.I)

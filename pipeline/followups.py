@@ -579,6 +579,8 @@ def _person_subject(name: str | None) -> str:
 
 def _role_suffix(title: str | None, organization: str | None) -> str:
     """", title at org" / ", title" / " at org" / ""."""
+    if title and organization and organization.lower() in title.lower():
+        return f", {title}"
     if title and organization:
         return f", {title} at {organization}"
     if title:
@@ -803,7 +805,7 @@ def _markdown_line(task: Task) -> str:
     """"- [ ] action (person) — source", "[x]" when done, other statuses noted."""
     box = "[x]" if task.status == "done" else "[ ]"
     line = f"- {box} {_one_line(task.action)}"
-    if task.person:
+    if task.person and task.person not in task.action:
         line += f" ({_one_line(task.person)})"
     line += f" — {_one_line(task.source)}"
     if task.status == "snoozed" and task.snoozed_until:

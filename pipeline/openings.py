@@ -108,7 +108,7 @@ def _acceptable(t: str) -> bool:
         return False
     from pipeline.people import looks_like_person
 
-    if looks_like_person(t):
+    if looks_like_person(t) or find_dates(t, 2000) and len(words) <= 3:
         return False
     return _HEAD_END.search(t) is not None or _title_case(t)
 
