@@ -68,7 +68,7 @@ class Decider:
         tpl = load_prompt(prompt)
         style = self.model.prompt_style
         opts = tpl.option_strings(style)
-        scores = self.model.choose(tpl.render(style, **values), opts)
+        scores = self.model.choose(tpl.render(style, **values), opts, prefix=tpl.prefix(style))
         base = self._calibration(prompt, tpl, style, opts, values) if tpl.calibrate else {s: 0.0 for s in opts}
         out = {o: scores[s] - tpl.calibrate * base[s] for o, s in zip(tpl.options, opts)}
         self.raw.append({"prompt": tpl.version, "input": values, "scores": {o: round(scores[s], 4) for o, s in zip(tpl.options, opts)}})
@@ -79,7 +79,7 @@ class Decider:
         cache = self.model.__dict__.setdefault("calibration_baselines", {})
         if tpl.version not in cache:
             blank = {k: "N/A" for k in values}
-            cache[tpl.version] = self.model.choose(tpl.render(style, **blank), opts)  # type: ignore[union-attr]
+            cache[tpl.version] = self.model.choose(tpl.render(style, **blank), opts, prefix=tpl.prefix(style))  # type: ignore[union-attr]
         return cache[tpl.version]
 
 

@@ -42,8 +42,10 @@ class Model(Protocol):
     prompt_style: str
     stats: ModelStats
 
-    def choose(self, prompt: str, options: Sequence[str]) -> dict[str, float]:
-        """Log-probability of each option (by its first token), normalised over the options."""
+    def choose(self, prompt: str, options: Sequence[str], prefix: str | None = None) -> dict[str, float]:
+        """Log-probability of each option (by its first token), normalised over the options.
+
+        `prefix` is the prompt's fixed start; the model may keep its KV state to skip re-reading it."""
 
     def complete(self, prompt: str, max_tokens: int = 200, stop: Sequence[str] = ()) -> str:
         """Greedy continuation of the prompt."""
@@ -69,13 +71,15 @@ class LlamaModel:
         self._llm = _open_llama(path, spec.n_ctx)
         self.stats.load_seconds = time.perf_counter() - start
         self._first_token_cache: dict[str, int] = {}
+        self._prefix_cache: dict[str, list[int]] = {}
+        self._states: dict[tuple[int, ...], bytes] = {}  # KV state right after each fixed prefix
 
     def tokenize(self, text: str) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
 
-    def choose(self, prompt: str, options: Sequence[str]) -> dict[str, float]:
+    def choose(self, prompt: str, options: Sequence[str], prefix: str | None = None) -> dict[str, float]:
         tokens = self.tokenize(prompt)
-        logits = self._eval_prompt(tokens)
+        logits = self._eval_prompt(tokens, self._prefix_tokens(prefix, tokens))
         ids = [self._option_token(o) for o in options]
         if len(set(ids)) != len(ids):
             raise ModelError(f"options {list(options)} share a first token in model {self.name} (reword the prompt's options)")
@@ -93,6 +97,19 @@ class LlamaModel:
         self.stats.decode_seconds += time.perf_counter() - start
         return out["choices"][0]["text"]
 
+    def _restore_or_build_prefix(self, prefix: list[int], common: int) -> int:
+        """Put the KV cache at the end of `prefix`: restore its saved state or evaluate and save it."""
+        llm, key = self._llm, tuple(prefix)
+        if key in self._states:
+            _load_state_bytes(llm._ctx.ctx, self._states[key])
+            llm.input_ids[: len(prefix)] = prefix
+            return len(prefix)
+        llm.n_tokens = common
+        llm.eval(prefix[common:])
+        self.stats.evaluated_tokens += len(prefix) - common
+        self._states[key] = _state_bytes(llm._ctx.ctx)
+        return len(prefix)
+
     def _option_token(self, option: str) -> int:
         if option not in self._first_token_cache:
             toks = self._llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
@@ -101,24 +118,58 @@ class LlamaModel:
             self._first_token_cache[option] = toks[0]
         return self._first_token_cache[option]
 
-    def _eval_prompt(self, tokens: list[int]):
-        """Evaluate only the part of `tokens` not already in the KV cache; return last logits."""
+    def _prefix_tokens(self, prefix: str | None, tokens: list[int]) -> int:
+        """Length of the fixed prefix inside `tokens` (0 when unknown or tokenised differently)."""
+        if not prefix:
+            return 0
+        if prefix not in self._prefix_cache:
+            self._prefix_cache[prefix] = self.tokenize(prefix)
+        pre = self._prefix_cache[prefix]
+        return len(pre) if tokens[: len(pre)] == pre and len(pre) < len(tokens) else 0
+
+    def _eval_prompt(self, tokens: list[int], n_prefix: int = 0):
+        """Evaluate only the part of `tokens` not already in the KV cache; return last logits.
+
+        With a known fixed prefix, the KV state after it is saved once and restored when the
+        cache holds another template, so each prefix is read once per run, not once per switch."""
         import numpy as np
 
         llm = self._llm
         if len(tokens) > llm.n_ctx():
             raise ModelError(f"prompt of {len(tokens)} tokens exceeds the model context of {llm.n_ctx()}")
-        common = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
-        common = min(common, len(tokens) - 1)
-        start = time.perf_counter()
+        start, evaluated_before = time.perf_counter(), self.stats.evaluated_tokens
+        common = min(_common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens), len(tokens) - 1)
+        if n_prefix and common < n_prefix:
+            common = self._restore_or_build_prefix(tokens[:n_prefix], common)
         llm.n_tokens = common
         llm.eval(tokens[common:])
         self.stats.calls += 1
         self.stats.prompt_tokens += len(tokens)
-        self.stats.reused_tokens += common
         self.stats.evaluated_tokens += len(tokens) - common
+        self.stats.reused_tokens += len(tokens) - (self.stats.evaluated_tokens - evaluated_before)
         self.stats.prefill_seconds += time.perf_counter() - start
         return np.ctypeslib.as_array(llm._ctx.get_logits_ith(-1), shape=(llm.n_vocab(),))
+
+
+def _state_bytes(ctx) -> bytes:
+    import ctypes
+
+    import llama_cpp
+
+    size = llama_cpp.llama_state_get_size(ctx)
+    buf = (ctypes.c_uint8 * size)()
+    n = llama_cpp.llama_state_get_data(ctx, buf, size)
+    return ctypes.string_at(buf, n)
+
+
+def _load_state_bytes(ctx, data: bytes) -> None:
+    import ctypes
+
+    import llama_cpp
+
+    arr = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+    if llama_cpp.llama_state_set_data(ctx, arr, len(data)) != len(data):
+        raise ModelError("could not restore the model's cached prompt state")
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

@@ -31,7 +31,7 @@ class FakeModel:
     def enqueue(self, *answers: str) -> None:
         self.queue.extend(answers)
 
-    def choose(self, prompt: str, options):
+    def choose(self, prompt: str, options, prefix=None):
         self.history.append((prompt, list(options)))
         self.stats.calls += 1
         pick = self.queue.pop(0) if self.queue and "N/A" not in prompt.rsplit("user\n", 1)[-1] else None

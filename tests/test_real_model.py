@@ -50,3 +50,17 @@ def test_end_to_end_on_sample_notes(tmp_path):
     assert all(r["contact"]["name"] for r in records)
     again = json.loads(runner.invoke(cli, ["run", str(SAMPLE), "--db", db, "--json"]).stdout.strip().splitlines()[-1])
     assert again["processed"] == 0 and again["skipped"] == summary["processed"]
+
+
+def test_restored_prefix_state_gives_the_same_scores(model):
+    from pipeline.prompts import load_prompt
+
+    topic, lead = load_prompt("topic"), load_prompt("job_lead")
+    st = model.prompt_style
+    ask_topic = lambda: model.choose(topic.render(st, text="She reviews budgets every Monday."), topic.option_strings(st), prefix=topic.prefix(st))
+    first = ask_topic()
+    model.choose(lead.render(st, text="The analyst internship closes May 1."), lead.option_strings(st), prefix=lead.prefix(st))
+    evaluated = model.stats.evaluated_tokens
+    again = ask_topic()  # the topic prefix comes back from the saved KV state, not re-evaluated
+    assert model.stats.evaluated_tokens - evaluated < len(model.tokenize(topic.prefix(st))) // 2
+    assert again == pytest.approx(first, abs=1e-3)
