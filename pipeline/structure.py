@@ -213,9 +213,9 @@ def _inline_labels(line: str, body_off: int) -> list[tuple[int, str | None]]:
     """Find 'skills: ...', '... advice: ...' labels inside one line; returns (offset, topic)."""
     out: list[tuple[int, str | None]] = []
     body = line[body_off:]
-    for m in re.finditer(r"(?:^|(?<=[.;]\s))([A-Za-z][A-Za-z /&'’\-]{1,30}?)\s*:\s+", body):
+    for m in re.finditer(r"(?:^|(?<=[.;]\s))([A-Za-z][A-Za-z /&'’\-]{1,45}?)\s*:\s+", body):
         t = heading_topic(m.group(1))
-        if t and len(m.group(1).split()) <= 4:
+        if t and len(m.group(1).split()) <= (7 if heading_topic(m.group(1).split()[0]) else 4):
             out.append((body_off + m.start(1), t))
     m = re.match(r"(TO-?DO|NEXT STEPS|FOLLOW[- ]UPS?)\b:?\s+(?=\S)", body)
     if m and not out:
