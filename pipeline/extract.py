@@ -335,7 +335,7 @@ def extract_job_leads(text: str, layout: Layout, contact: Contact, decider: Deci
     """Specific openings: opening-cue lines, with a title span, URL and deadline."""
     leads: list[JobLead] = []
     for seg in layout.segments:
-        if seg.kind in ("heading", "header") or seg.topic == "todo" or P.INJECTION.search(seg.text):
+        if seg.kind in ("heading", "header") or seg.checked or P.INJECTION.search(seg.text):
             continue
         op = find_opening(seg.text, when, anchor)
         if op is None or op.start < 0:

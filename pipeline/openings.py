@@ -19,21 +19,22 @@ OPENING_CUE = re.compile(
     r"\bposition\b|hiring|\bhires?\b|accepting applications|applications? (open|close|are due|due|for)|apps (open|close|due)|"
     r"\bcloses?\b|deadline|job id|requisition|program (opens|cycle)|cohort|\bpathway\b|roster|test cycle|"
     r"residency|contract role|/jobs?/|/careers)", re.I)
-_STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|hiring|accepting applications|applications?|apps|closes?|"
+_STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|\bopening\b|hiring|accepting applications|applications?|apps|closes?|"
                      r"deadline|due|cohort|/jobs?/|/careers|apply)", re.I)
 HEAD = (r"(intern(?:ship)?s?|program|fellowship|apprenticeship|specialist|coordinator|engineer|analyst|associate|assistant|"
         r"technician|tech|writer|designer|manager|developer|scientist|nurse|officer|representative|researcher|planner|"
         r"consultant|role|position|trainee|residency|cohort|roster|pathway|cycle|class|job|apprentice|aide|clerk|"
         r"teacher|therapist|counselor|librarian|archivist|paralegal|SLPA|CNA|EMT)s?")
 _HEAD_END = re.compile(rf"\b{HEAD}$", re.I)
-_PRONOUN = re.compile(r"\b(i|you|your|my|me|we|our|he|she|his|her|they|them|it|m|ve|ll|name)\b", re.I)
+_PRONOUN = re.compile(r"\b(you|your|my|me|we|our|he|she|his|her|they|them|it|m|ve|ll|name)\b|\bi\b(?!\s*\()", re.I)
+_ROMAN_I = re.compile(r"\b[A-Z][\w&/\-]*(?: [A-Z][\w&/\-]*)* I{1,3}\b")  # "Planning Technician I", "CRC II"
 _PATTERNS = [
     re.compile(r"\*\*([^*]{3,80})\*\*"),
     re.compile(r"(?:posting|position|role|opening|open now)\s*:\s*\**([^,(\n*]{3,80})", re.I),
     re.compile(r"\b(?:hiring|hires?|hire)\s+(?:an?\s+|the\s+|(?:one|two|three|four|five|six|several|\d+)\s+)?([\w&/\- ]{3,60}?)(?=\s+(?:for|every|this|next|in|on|at|to)\b|[,.;:(!]|$)", re.I),
-    re.compile(r"\b(?:apply (?:to|for)|applications? for|accepting applications for|posting for)\s+(?:the\s+|a\s+|an\s+)?([^,.;()]{3,60}?)(?=\s+(?:posting|job|before|by|through|on|at)\b|[,.;(]|$)", re.I),
+    re.compile(r"\b(?:apply (?:to|for)|applications? for|accepting applications for|posting for)\s+(?:the\s+|a\s+|an\s+)?([^,.;()]{3,60}?)(?=\s+(?:posting|job|before|by|through|on|at|when|once|if|after|this|next)\b|[,.;(]|$)", re.I),
     re.compile(r"\b(?:the|a|an|our)\s+([\w&/\- ]{3,60}?)\s+(?:posting|job|role|position|opening)s?\b", re.I),
-    re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}" + HEAD + r")\b(?:\s*\([^)]{1,50}\))?"),
+    re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}(?i:" + HEAD + r"))\b(?:\s*\([^)]{1,50}\))?"),
     re.compile(r"\b((?:next year's|spring|summer|fall|winter|next|the)\s+[\w ]{0,30}?" + HEAD + r")\b", re.I),
 ]
 
@@ -102,8 +103,11 @@ _GENERIC = re.compile(r"^((next|this|the|spring|summer|fall|winter|seasonal|stat
 
 def _acceptable(t: str) -> bool:
     words = t.split()
-    if not 1 <= len(words) <= 10 or _PRONOUN.search(t) or t.lower().startswith(("http", "www")):
+    pronoun = _PRONOUN.search(_ROMAN_I.sub(lambda m: m.group(0).rsplit(" ", 1)[0], t))
+    if not 1 <= len(words) <= 10 or pronoun or t.lower().startswith(("http", "www")):
         return False
+    if len(words) == 1 and t.islower():
+        return False  # "manager", "intern": a bare job word names no specific opening
     if _GENERIC.match(t) or re.search(r"hiring manager|recruit|coordinator for|\bboss\b", t, re.I):
         return False
     from pipeline.people import looks_like_person

@@ -129,3 +129,14 @@ def test_promises_in_the_contacts_own_email_are_not_the_seekers():
 def test_contact_verb_is_not_part_of_a_name():
     from pipeline.people import find_names
     assert [m.name for m in find_names("- Ping Devon about the Kestrel intro")] == ["Devon"]
+
+
+def test_openings_titles_are_spans_with_roman_numerals_and_todo_mentions():
+    from pipeline.openings import find_opening, opening_title
+    op = find_opening("Actually, we have a CRC I opening on my team right now.", None, 2026)
+    assert op and op.title == "CRC I"
+    assert opening_title("- apply to Infrastructure Support Engineer when it opens") == "Infrastructure Support Engineer"
+    assert opening_title("I'm not the hiring manager, ask her") is None
+    rec, _ = extract_record(_note("Chat with Ana Lima\n\nTODO\n- apply to Junior Data Analyst posting by 3/20\n- [x] apply to Senior Data Engineer posting\n"), None)
+    assert [j.title for j in rec.job_leads] == ["Junior Data Analyst"]
+    assert rec.job_leads[0].deadline == "2026-03-20"
