@@ -44,6 +44,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from pipeline.llm import common_prefix
+
 SEED = 20240611
 SEARCH_QUERIES = 50
 STARTUP_RUNS = 5
@@ -891,7 +893,7 @@ class _FloorEngine:
         L, total = self.L, 0.0
         mem = L.llama_get_memory(self.replay_ctx)
         for toks in msg["calls"]:
-            common = min(_common_prefix(self.cache, toks), len(toks) - 1)
+            common = min(common_prefix(self.cache, toks), len(toks) - 1)
             t = time.perf_counter()
             L.llama_memory_seq_rm(mem, -1, common, -1)
             for i in range(common, len(toks), self.n_batch):
@@ -1005,7 +1007,7 @@ def _fixed_lengths(tagged: list[tuple[dict[str, Any], str | None, dict[str, Any]
         if len(lists) == 1:
             out[name] = max(0, shortest)
             continue
-        out[name] = min(shortest, min(_common_prefix(lists[0], t) for t in lists[1:]))
+        out[name] = min(shortest, min(common_prefix(lists[0], t) for t in lists[1:]))
     return out
 
 
@@ -1015,15 +1017,6 @@ def _template_of(prompt: str, templates: dict[str, dict[str, Any]]) -> tuple[str
         if prompt.startswith(tpl["prefix"]) and (best is None or len(tpl["prefix"]) > len(templates[best]["prefix"])):
             best = name
     return best, templates.get(best) if best else None
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class LlamaModel:
         if len(tokens) > llm.n_ctx():
             raise ModelError(f"prompt of {len(tokens)} tokens exceeds the model context of {llm.n_ctx()}")
         start, evaluated_before = time.perf_counter(), self.stats.evaluated_tokens
-        common = min(_common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens), len(tokens) - 1)
+        common = min(common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens), len(tokens) - 1)
         if n_prefix and common < n_prefix:
             common = self._restore_or_build_prefix(tokens[:n_prefix], common)
         llm.n_tokens = common
@@ -172,7 +172,8 @@ def _load_state_bytes(ctx, data: bytes) -> None:
         raise ModelError("could not restore the model's cached prompt state")
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Number of leading tokens two sequences share."""
     n = 0
     for x, y in zip(a, b):
         if x != y:

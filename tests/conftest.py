@@ -44,6 +44,13 @@ class FakeModel:
         return self.queue.pop(0) if self.queue else "Hi,\n\nThank you.\n\nBest,"
 
 
+def run_notes(db, paths, **kw):
+    """Run the batch on these paths without a model (deterministic extraction)."""
+    from pipeline.batch import LazyModel, run_batch
+
+    return run_batch(db, [str(p) for p in paths], LazyModel(None, enabled=False), **kw)
+
+
 @pytest.fixture
 def fake_model():
     return FakeModel()

@@ -13,14 +13,13 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from pipeline.actions import add_task, draft_email, edit_record, list_tasks, set_task_status
-from pipeline.batch import LazyModel, run_batch
 from pipeline.cli import cli
 from pipeline.drafts import compose_draft
 from pipeline.errors import FieldnotesError
 from pipeline.query import list_leads
 from pipeline.store import load_record
 
-from conftest import FakeModel
+from conftest import FakeModel, run_notes
 
 ANA = """Coffee with Ana Lima, data analyst at Lumen Health
 2026-03-02
@@ -45,10 +44,6 @@ ADVICE
 BEFORE_REFERRALS = date(2026, 3, 4)
 
 
-def _run(db, paths, **kw):
-    return run_batch(db, [str(p) for p in paths], LazyModel(None, enabled=False), **kw)
-
-
 @pytest.fixture
 def notes(tmp_path):
     d = tmp_path / "notes"
@@ -60,7 +55,7 @@ def notes(tmp_path):
 
 @pytest.fixture
 def filled(db, notes):
-    assert _run(db, [notes / "ana.txt", notes / "ben.txt"]).processed == 2
+    assert run_notes(db, [notes / "ana.txt", notes / "ben.txt"]).processed == 2
     return db
 
 
@@ -135,7 +130,7 @@ def test_add_and_done_and_manual_tasks_survive_reprocessing(filled, notes):
     assert [t.action for t in list_tasks(filled, due_before="2026-03-05")] == [
         "Send a thank-you note to Ana Lima (data analyst, Lumen Health)", "Buy interview shoes"]
     set_task_status(filled, row["id"], "done")
-    _run(filled, [notes / "ana.txt"], force=True)
+    run_notes(filled, [notes / "ana.txt"], force=True)
     mine = [t for t in list_tasks(filled, "all") if t.id == row["id"]]
     assert mine and mine[0].status == "done"
     with pytest.raises(FieldnotesError, match="use YYYY-MM-DD"):
@@ -148,7 +143,7 @@ def test_lost_referral_task_is_orphaned_not_deleted(filled, notes):
     carla = _task(filled, "referral", "Carla Mendes")
     path = notes / "ana.txt"
     path.write_text(ANA.replace("- Carla Mendes - UX lead at Orbit, reach out\n", ""), encoding="utf-8")
-    assert _run(filled, [path]).processed == 1
+    assert run_notes(filled, [path]).processed == 1
     assert carla.id not in {t.id for t in list_tasks(filled, "open")}
     kept = [t for t in list_tasks(filled, "all") if t.id == carla.id]
     assert kept and kept[0].status == "orphaned" and kept[0].action == carla.action
@@ -288,7 +283,7 @@ def test_stale_index_correction_does_not_break_the_record(filled, notes):
     src = str(notes / "ana.txt")
     edit_record(filled, src, [["advice.1.text", "learn forecasting first"]])
     (notes / "ana.txt").write_text(ANA.replace("- learn forecasting basics before applying anywhere\n", ""), encoding="utf-8")
-    assert _run(filled, [notes / "ana.txt"]).processed == 1
+    assert run_notes(filled, [notes / "ana.txt"]).processed == 1
     assert [a.text for a in load_record(filled, src).advice] == ["build a portfolio of small dashboards with real public data"]
 
 

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from pipeline.batch import LazyModel, run_batch
 from pipeline.cli import cli
 from pipeline.errors import FieldnotesError
 from pipeline.query import list_leads, mark_lead, quote_fts, referral_chain, search
+
+from conftest import run_notes
 
 ANA = """---
 date: 2026-02-10
@@ -64,9 +65,6 @@ PEOPLE
 """
 
 
-def _run(db, paths, **kw):
-    return run_batch(db, [str(p) for p in paths], LazyModel(None, enabled=False), **kw)
-
 
 @pytest.fixture
 def notes(tmp_path):
@@ -81,7 +79,7 @@ def notes(tmp_path):
 
 @pytest.fixture
 def filled(db, notes):
-    summary = _run(db, list(notes.values()))
+    summary = run_notes(db, list(notes.values()))
     assert summary.processed == 4 and not summary.failed
     return db
 
@@ -159,7 +157,7 @@ def test_ranking_best_first(db, tmp_path):
     many, once = d / "many.txt", d / "once.txt"
     many.write_text("Chat with Ana Lima\n2026-03-01\n\nADVICE\n- write SQL and read SQL and review SQL daily\n")
     once.write_text("Chat with Ben Okafor\n2026-03-02\n\nADVICE\n- write SQL and read books and review notes daily\n")
-    _run(db, [once, many])
+    run_notes(db, [once, many])
     hits = search(db, "sql")
     assert [h["rank"] for h in hits] == sorted(h["rank"] for h in hits)
     assert hits[0]["source"] == str(many)
@@ -201,7 +199,7 @@ def test_dan_r_dan_reyes_and_daniel_are_one_lead_with_every_source(db, tmp_path)
     (d / "a.txt").write_text("Call with Priya Shah\n2026-03-01\n\nPEOPLE\n- Dan R. - research ops at Lumen, dan@lumen.io, reach out\n")
     (d / "b.txt").write_text("Chat with Maya Chen\n2026-03-05\n\nPEOPLE\n- Daniel Reyes at Lumen, reach out to him\n")
     (d / "c.txt").write_text("Coffee with Omar Haddad\n2026-03-07\n\nPEOPLE\n- Dan Reyes - research ops manager at Lumen, talk to him\n")
-    _run(db, [d / "a.txt", d / "b.txt", d / "c.txt"])
+    run_notes(db, [d / "a.txt", d / "b.txt", d / "c.txt"])
     leads = list_leads(db)
     assert len(leads) == 1
     dan = leads[0]
@@ -229,7 +227,7 @@ def test_leads_sorted_by_next_action_and_status_survives_reprocessing(filled, no
     dan = list_leads(filled)[0]
     mark_lead(filled, dan["id"], "contacted")
     assert [lead["name"] for lead in list_leads(filled)] == ["Carla Mendes", "Dan Reyes"]
-    _run(filled, list(notes.values()), force=True)
+    run_notes(filled, list(notes.values()), force=True)
     again = next(lead for lead in list_leads(filled) if lead["id"] == dan["id"])
     assert again["status"] == "contacted" and again["last_action"] == date.today().isoformat()
     assert [lead["name"] for lead in list_leads(filled, "contacted")] == ["Dan Reyes"]
@@ -238,7 +236,7 @@ def test_leads_sorted_by_next_action_and_status_survives_reprocessing(filled, no
 def test_undated_referrals_sort_after_dated_ones(db, tmp_path):
     (tmp_path / "u.txt").write_text("Chat with Maya Chen\n\nPEOPLE\n- Ola Berg - nurse at Vestre, talk to her\n")
     (tmp_path / "d.txt").write_text("Chat with Omar Haddad\n2026-05-01\n\nPEOPLE\n- Maria Lopez - nurse at Ostre, talk to her\n")
-    _run(db, [tmp_path / "u.txt", tmp_path / "d.txt"])
+    run_notes(db, [tmp_path / "u.txt", tmp_path / "d.txt"])
     assert [lead["name"] for lead in list_leads(db)] == ["Maria Lopez", "Ola Berg"]
 
 
