@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import GoldError
 from pipeline.ingest import read_note
-from pipeline.people import strip_title
+from pipeline.people import same_person
 from pipeline.schema import Record
 
 _STOP = set("a an the and or of to in on at for with w/ is are be it as by from my your her his their this that".split())
@@ -111,15 +111,8 @@ def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
 
 
 def names_match(a: str, b: str) -> bool:
-    """Dev-set name rule."""
-    x, y = _name_words(a), _name_words(b)
-    if not x or not y:
-        return False
-    if x == y:
-        return True
-    if len(x) == 1 or len(y) == 1:
-        return x[0] == y[0]
-    return x[-1] == y[-1] and x[0][0] == y[0][0]
+    """Dev-set name rule: the same rule the pipeline uses to tell people apart."""
+    return same_person(a, b)
 
 
 def overlap(gold: str, pred: str) -> float:
@@ -180,9 +173,6 @@ def _words(s: str) -> list[str]:
     words = [w.strip(".-,") for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with "))]
     return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOP]
 
-
-def _name_words(name: str) -> list[str]:
-    return [w for w in re.split(r"\s+", strip_title(name.strip()).lower()) if w]
 
 
 def evaluate_configs(gold_dir: Path, model_names: list[str | None], no_llm: bool) -> list[dict[str, Any]]:

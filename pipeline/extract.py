@@ -258,10 +258,8 @@ def _same(a: str, b: str) -> bool:
 
 
 def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
-    """Deterministic evidence that a named person is someone to contact (negative: only mentioned)."""
-    near = _near(seg.text, m, seg)
-    if P.NEGATIVE_CUES.search(near):
-        return -4
+    """Deterministic evidence that a named person is someone to contact. Mentions with an
+    only-mentioned cue nearby never get here: `extract_referrals` drops those people first."""
     at = m.start - seg.start
     structural = seg.topic_source in ("heading", "label", "question")
     score = 2 * (seg.topic == "people" and structural) + (seg.topic == "how_to_get_in" and structural)
@@ -278,8 +276,6 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
 
 def _is_referral(m: P.Mention, seg: Segment, block: str, decider: Decider) -> bool:
     rule = referral_evidence(m, seg, block)
-    if rule < 0:
-        return False
     scores = decider.ask("referral", name=m.name, text=seg.text[:400]) if 1 <= rule <= 3 else None
     if scores is None:
         return rule >= 2

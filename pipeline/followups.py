@@ -249,7 +249,7 @@ def to_csv(tasks: list[Task]) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for task in tasks:
-        writer.writerow([_csv_safe(getattr(task, column)) for column in CSV_COLUMNS])
+        writer.writerow([csv_safe(getattr(task, column)) for column in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -818,7 +818,7 @@ def _markdown_line(task: Task) -> str:
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(value: Any) -> str:
+def csv_safe(value: Any) -> str:
     """Cell text with a leading `'` when it could start a spreadsheet formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_CSV_TRIGGERS) else text

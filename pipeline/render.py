@@ -5,7 +5,7 @@ import csv
 import io
 from typing import Any
 
-from pipeline.followups import Task, group_by_due, to_csv, to_ics, to_json, to_markdown
+from pipeline.followups import Task, csv_safe, group_by_due, to_csv, to_ics, to_json, to_markdown
 from pipeline.schema import Item, Record
 
 _SECTIONS = (("day_in_life", "Day in the life"), ("skills", "Skills"), ("advice", "Advice"),
@@ -90,7 +90,7 @@ def leads_csv(rows: list[dict[str, Any]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:
-        w.writerow([_safe(";".join(r[c]) if isinstance(r[c], list) else r[c]) for c in cols])
+        w.writerow([csv_safe(";".join(r[c]) if isinstance(r[c], list) else r[c]) for c in cols])
     return buf.getvalue().rstrip("\n")
 
 
@@ -127,8 +127,3 @@ def _task_note(t: Task) -> str:
     if t.status == "orphaned":
         return "  — orphaned: the note no longer mentions this"
     return ""
-
-
-def _safe(value: Any) -> Any:
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
