@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 
 # Heading keywords -> topic. Order matters: the first topic whose pattern matches wins.
 _HEADING_TOPICS: list[tuple[str, str]] = [
-    ("todo", r"\b(to-?dos?|follow[- ]?ups?|next steps?|action items?|tasks?|my todo|to do)\b"),
-    ("people", r"\b(people|contacts?|referrals?|names|who (else )?to (talk|contact|reach)|intros?|network(ing)?|leads? to contact)\b"),
-    ("how_to_get_in", r"(getting in|get in\b|how to (get|break)|breaking in|hiring|how .* hire|entry|apply|applying|path in|way in|recruit|door)"),
-    ("skills", r"\b(skills?|tools?|qualifications?|competenc|hire for|need to know|certs?|credentials?|exams?)\b"),
+    ("todo", r"\b(to-?dos?|follow[- ]?ups?|next steps?|action items?|tasks?|my todo|to do|things to do)\b"),
+    ("how_to_get_in", r"(getting in|get in\b|how to (get|break)|breaking in|hiring|\bhired\b|how .* hire|entry|apply|applying|path in|way in|recruit|"
+                      r"door|how (people|folks|ppl|most people|others|they) (get|got|break|broke))"),
+    ("people", r"\b(people|ppl|contacts?|referrals?|names|who (else )?to (talk|contact|reach)|talk to|reach out|intros?|network(ing)?|leads? to contact)\b"),
+    ("skills", r"\b(skills?|tools?|qualifications?|competenc|hire for|need to know|certs?|credentials?|exams?|qualities|requirements?|traits|"
+               r"what (they|he|she|you|employers|managers|we) (want|look for|looks? for|need|value)|looking for|want in)\b"),
     ("outlook", r"\b(outlook|industry|future|market|trends?|state of|field|prospects?)\b"),
     ("advice", r"\b(advice|tips?|recommend|suggest)"),
     ("fit", r"\b(fit|me|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b"),
-    ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she) does|what (s?he|they) do\b|job actually|role|week|schedule|responsibilit|day[- ]to[- ]day|the job|what .* does|work ?life|job is)"),
+    ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she|you|i) does|what (s?he|they|you|i) do\b|job actually|role|week|schedule|responsibilit|"
+                    r"day[- ]to[- ]day|the job|what .* does|work ?life|job is)"),
 ]
 
 _BULLET = re.compile(r"^\s*(?:[-*•]\s+\[[ xX]\]|\[[ xX]\]|[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)])\s+")
+_DECORATION = re.compile(r"^[-=*_~#]{2,}\s*|\s*[-=*_~#]{2,}$")
 _CHECKBOX = re.compile(r"^\s*[-*]?\s*\[([ xX])\]\s*")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*\d{1,2}[.)]\s+(.{2,60})$")
@@ -70,7 +74,7 @@ def structure_note(text: str) -> Layout:
     block = 0
     body_start = _front_matter_end(lines)
     prev_blank, weak = True, False
-    for start, line in lines:
+    for i, (start, line) in enumerate(lines):
         if start < body_start:
             continue
         if not line.strip():
@@ -83,7 +87,7 @@ def structure_note(text: str) -> Layout:
         prev_blank = False
         if _EMAIL_HEADER.match(line) and line.lower().startswith("from:"):
             topic = None
-        head = _heading_text(line)
+        head = _heading_text(line) or _lead_in(line, _next_line(lines, i))
         if head is not None and not layout.is_transcript:
             topic = heading_topic(head) or ("other" if _is_strong_heading(line) else topic)
             heading, weak = head, not _is_strong_heading(line)
@@ -97,11 +101,13 @@ def structure_note(text: str) -> Layout:
 
 def heading_topic(heading: str) -> str | None:
     """Map a heading's words to a topic, or None when nothing matches."""
-    h = heading.lower().strip(" :*#_")
-    for topic, pattern in _HEADING_TOPICS:
-        if re.search(pattern, h):
-            return topic
-    return None
+    return _earliest(heading.lower().strip(" :*#_-=~"), _HEADING_TOPICS)
+
+
+def _earliest(text: str, patterns: list[tuple[str, str]]) -> str | None:
+    """The topic whose pattern matches first in `text`; the list order breaks ties."""
+    hits = [(m.start(), i, topic) for i, (topic, pattern) in enumerate(patterns) if (m := re.search(pattern, text))]
+    return min(hits)[2] if hits else None
 
 
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int, str]]:
@@ -153,6 +159,7 @@ def _heading_text(line: str) -> str | None:
     m = _MD_HEADING.match(s)
     if m:
         return m.group(1).strip("*_ ")
+    s = _DECORATION.sub("", s) or s
     if re.fullmatch(r"(\*\*|__)[^*_]{2,60}(\*\*|__):?", s):
         return s.strip("*_: ")
     words = s.rstrip(":").split()
@@ -168,8 +175,21 @@ def _heading_text(line: str) -> str | None:
     m = _NUMBERED_HEADING.match(s)
     if m and heading_topic(m.group(1)) and len(m.group(1).split()) <= 6 and not m.group(1).rstrip().endswith("."):
         return m.group(1)
-    if len(words) <= 5 and s == s.lower() and heading_topic(s) and not _BULLET.match(s) and not re.search(r"[,.;!?]", s):
+    if len(words) <= 5 and (s == s.lower() or s[0].isupper()) and heading_topic(s) and not _BULLET.match(s) and not re.search(r"[,.;!?\"“]", s):
         return s
+    return None
+
+
+def _next_line(lines: list[tuple[int, str]], i: int) -> str:
+    """The next non-blank line after line `i`, or ''."""
+    return next((line for _, line in lines[i + 1:] if line.strip()), "")
+
+
+def _lead_in(line: str, following: str) -> str | None:
+    """'When I asked about skills, she listed:' followed by bullets acts as their heading."""
+    s = line.strip()
+    if s.endswith(":") and len(s.split()) <= 20 and not _BULLET.match(s) and _BULLET.match(following) and heading_topic(s):
+        return s.rstrip(":")
     return None
 
 
@@ -248,18 +268,25 @@ def _trimmed(text: str, a: int, b: int, base: int) -> tuple[int, int, str]:
 
 
 def _topics_from_questions(layout: Layout) -> None:
-    """In a transcript, the seeker's question sets the topic of the answers that follow it."""
+    """In a transcript, the seeker's question sets the topic of the answers that follow it:
+    the question's own words first, then the rest of the seeker's turn, then (for a
+    follow-up such as 'And how long...?') the topic already under discussion."""
     seeker = _seeker(layout)
     topic: str | None = None
+    turn: list[str] = []
     for seg in layout.segments:
         if seg.kind != "turn":
             continue
-        if seg.speaker == seeker:
-            if seg.text.endswith("?"):
-                topic = question_topic(seg.text)
-            seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
-        elif topic:
-            seg.topic, seg.topic_source = topic, "question"
+        if seg.speaker != seeker:
+            turn = []
+            if topic:
+                seg.topic, seg.topic_source = topic, "question"
+            continue
+        turn.append(seg.text)
+        if seg.text.endswith("?"):
+            asked = question_topic(seg.text) or question_topic(" ".join(turn))
+            topic = asked or (topic if _FOLLOW_UP_QUESTION.match(seg.text) else None)
+        seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
 
 
 def _seeker(layout: Layout) -> str | None:
@@ -273,10 +300,13 @@ def _seeker(layout: Layout) -> str | None:
     return best
 
 
+_FOLLOW_UP_QUESTION = re.compile(r"^(and\b|so\b|what about|how about|how much|how many|how long|how often|is that|does that|what else|was that)", re.I)
 _QUESTION_TOPICS: list[tuple[str, str]] = [
     ("people", r"(who (else )?(should|could|would) i (talk|reach|contact|speak)|anyone (else )?(i should|you'd|you would)|(talk|speak) to next|introduc)"),
-    ("how_to_get_in", r"(get (in|hired|my foot)|break in|how (do|did|would) (i|you|people|someone) (get|start|apply)|hiring process|entry[- ]level|apply|recruit|openings?|foot in the door)"),
-    ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|qualities|good at|make a good|tools)"),
+    ("how_to_get_in", r"(get (in|hired|my foot)|break in|how (do|did|would) (i|you|people|someone) (get|start|apply)|hiring|\bhire\b|entry[- ]level|apply|"
+                      r"recruit|openings?|foot in the door|get (a|the|that) (job|role|position)|land (a|the) (job|role))"),
+    ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|need to (know|learn|have)|qualities|good at|make a good|tools|look(ing)? for|"
+               r"certif|credentials?|prerequisites?)"),
     ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing)"),
     ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
     ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),
@@ -286,8 +316,4 @@ _QUESTION_TOPICS: list[tuple[str, str]] = [
 
 def question_topic(question: str) -> str | None:
     """Map the seeker's question in a transcript to the topic of the answer."""
-    q = question.lower()
-    for topic, pattern in _QUESTION_TOPICS:
-        if re.search(pattern, q):
-            return topic
-    return None
+    return _earliest(question.lower(), _QUESTION_TOPICS)
