@@ -143,7 +143,7 @@ def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | No
             return date.fromisoformat(str(meta_date)[:10])
         except ValueError:
             pass
-    head = note.text[: max(400, _first_body_offset(layout) + 300)]
+    head = note.text[: max(400, layout.body_start + 300)]
     dates = find_dates(head, anchor)
     return dates[0].value if dates else None
 
@@ -152,7 +152,7 @@ def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | No
 
 def assign_topics(layout: Layout, decider: Decider) -> None:
     """Give a topic to every segment the structure left open: model decision, else keyword cue."""
-    first = _first_body_offset(layout)
+    first = layout.body_start
     for seg in layout.segments:
         if seg.topic or seg.kind in ("heading", "header"):
             continue
@@ -433,18 +433,6 @@ def _due(sentence: str, when: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _first_body_offset(layout: Layout) -> int:
-    """Where the body starts: the first heading or topic, else after the title line."""
-    for seg in layout.segments:
-        if seg.kind == "heading" or (seg.topic and seg.topic_source != "header"):
-            return seg.start
-    first = next((s for s in layout.segments if s.kind not in ("header",)), None)
-    if first and len(first.text.split()) <= 25:
-        line_end = layout.text.find("\n", first.start)
-        return line_end + 1 if line_end >= 0 else len(layout.text)
-    return 0
-
-
 def _field(note: Note, contact: Contact) -> str | None:
     tags = note.metadata.get("tags")
     if isinstance(tags, list):
@@ -544,7 +532,7 @@ def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | Non
 
 
 def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
-    head_end = max(_first_body_offset(layout), 200)
+    head_end = max(layout.body_start, 200)
     for m in P.find_names(text[:head_end], header=True):
         if m.name not in writer:
             line_end = text.find("\n", m.end)

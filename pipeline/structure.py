@@ -61,6 +61,7 @@ class Layout:
     segments: list[Segment] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     is_transcript: bool = False
+    body_start: int = 0  # where the interview content starts (before it: title, date, who and where)
 
 
 def structure_note(text: str) -> Layout:
@@ -96,6 +97,7 @@ def structure_note(text: str) -> Layout:
         layout.segments.extend(_line_segments(start, line, topic, heading, block, layout.is_transcript))
     if layout.is_transcript:
         _topics_from_questions(layout)
+    layout.body_start = _body_start(layout)
     return layout
 
 
@@ -178,6 +180,23 @@ def _heading_text(line: str) -> str | None:
     if len(words) <= 5 and (s == s.lower() or s[0].isupper()) and heading_topic(s) and not _BULLET.match(s) and not re.search(r"[,.;!?\"“]", s):
         return s
     return None
+
+
+def _body_start(layout: Layout) -> int:
+    """Where the content starts: the first heading or topic, if it comes within the first two
+    paragraphs (a dozen turns in a transcript); else after the first paragraph, or after a
+    short title line."""
+    segs = [s for s in layout.segments if s.kind != "header"]
+    if not segs:
+        return 0
+    limit = segs[min(len(segs) - 1, 12)].start if layout.is_transcript else next((s.start for s in segs if s.block >= segs[0].block + 2), len(layout.text))
+    for seg in segs:
+        if seg.kind == "heading" or seg.topic:
+            return min(seg.start, limit)
+    if len(segs[0].text.split()) <= 25:
+        line_end = layout.text.find("\n", segs[0].start)
+        return min(limit, line_end + 1 if line_end >= 0 else len(layout.text))
+    return 0
 
 
 def _next_line(lines: list[tuple[int, str]], i: int) -> str:
