@@ -21,6 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import find_opening
 from pipeline.prompts import load_prompt, prompt_versions
+from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, structure_note
 
@@ -183,7 +184,7 @@ def extract_skills(text: str, segs: list[Segment]) -> list[Item]:
     """Short skill phrases split out of skill lines, each grounded at its own offsets."""
     items: list[Item] = []
     for seg in segs:
-        for a, b in _skill_spans(seg.text):
+        for a, b in skill_spans(seg.text, prose=seg.kind in ("sentence", "turn")):
             items.append(Item(text=seg.text[a:b], evidence=Span(start=seg.start + a, end=seg.start + b, quote=seg.text[a:b])))
     return _dedupe_items(items)
 
@@ -357,37 +358,6 @@ def _add_lead(leads: list[JobLead], new: JobLead) -> None:
 
 def _item(text: str, seg: Segment) -> Item:
     return Item(text=seg.text, evidence=Span(start=seg.start, end=seg.end, quote=text[seg.start:seg.end]))
-
-
-def _skill_spans(line: str) -> list[tuple[int, int]]:
-    """Short phrases of a skills line: split on commas, brackets and joiners; quotes skipped."""
-    spans = []
-    unquoted = re.sub(r"[\"“][^\"”]*[\"”]", lambda q: " " * len(q.group(0)), line)
-    for m in re.finditer(r"[^,;()\n]+", unquoted):
-        part = m.group(0)
-        cut = re.split(r"\s(?:-|–|—|=)\s|:\s|\s(?:because|which|since|so|for|while|but|is|are|was|you|esp|especially|"
-                       r"like|to|when|if|that|w/)\s", part, maxsplit=1)[0]
-        phrase = cut.strip().rstrip(".!?")
-        phrase = re.sub(r"^((and|or|plus|also|then|being able to|the ability to|ability to|knowing|knowledge of|"
-                        r"experience with|some|basic|good|strong|a|an|the)\s+)+", "", phrase, flags=re.I)
-        a = line.find(phrase, m.start()) if phrase else -1
-        if a >= 0 and _skill_like(phrase):
-            spans.append((a, a + len(phrase)))
-    return spans
-
-
-def _skill_like(phrase: str) -> bool:
-    words = phrase.split()
-    if not 1 <= len(words) <= 6 or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min)\b|[\"“”]", phrase):
-        return False
-    if re.match(r"(i|you|she|he|they|it|we|that|this|these|those|there|number|honestly|not|who|what|by|like|matters|"
-                r"less|more|most|very|really|just|learn|get|do|make|req'?d|required|plus)\b", phrase, re.I):
-        return False
-    if len(words) == 1 and not phrase.isupper():
-        from wordfreq import zipf_frequency
-
-        return zipf_frequency(phrase.lower(), "en") < 5.0 and not phrase.lower().endswith("ly")
-    return True
 
 
 def _dedupe_items(items: list[Item]) -> list[Item]:

@@ -1,0 +1,125 @@
+"""Skills (part of extraction): short skill phrases cut out of the lines a note files under skills.
+
+A skills line names its skill first and explains it after: "mechanical aptitude - knowing how
+stuff works, pumps, saws", "GIS, mostly ArcGIS Pro, some QGIS", "technical depth in EE (signal
+processing, circuits) — you have to...". So the phrase is the line's head: quotes and brackets
+are masked, the first sentence is cut at the first dash, colon or clause word, filler words
+are dropped from its start, and further comma parts count only when the head is a plain list
+("cleanings, x-rays, perio charting"). Prose sentences ("Then valuation, DCF and comps, and
+Excel modeling.") are read the same way after an introduction such as "the skills are".
+Every phrase is returned as offsets into the line, never rewritten.
+"""
+from __future__ import annotations
+
+import re
+
+_MASK = re.compile(r"[\"“][^\"”]*[\"”]|\([^()]*\)|\[[^\]]*\]")
+_SENTENCE = re.compile(r"[.;!?](?:\s|$)")
+_DETAIL = re.compile(r"\s(?:-|–|—|=|->|→)\s|\s?[–—]\s?|:\s|\s(?:because|which|since|so|for|while|but|you|esp\.?|especially|e\.g\.?|like|when|if|"
+                     r"that|w/|who|where|whose|is|are|was|were|matters?|helps?|goes|gets?|said|says|means|runs|separates|counts?|"
+                     r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|not just|not only|rather than|instead of|"
+                     r"even|obviously|honestly|really|number (?:one|1)|by far|first and always)\b")
+_INTRO = re.compile(r"^.{0,80}?\b(?:skills? (?:are|is|were|was)|(?:she|he|they) (?:listed|named|mentioned)|include[sd]?|such as|"
+                    r"things? (?:are|is)|need(?:s|ed)? (?:is|are)|list(?:ed)?|what (?:she|he|they) (?:looks?|looked) for (?:is|are))\s+", re.I)
+_FILLER = re.compile(r"^(?:(?:and|or|plus|also|then|so|oh|honestly|obviously|really|just|mostly|mainly|definitely|especially|esp|like|"
+                     r"including|being able to|be able to|the ability to|ability to|knowing how to|knowledge of|experience with|"
+                     r"some|basic|good|strong|solid|general|a|an|the|you need|you have to|you gotta|a lot of|lots of)\s+)+", re.I)
+_NOT_A_SKILL = re.compile(r"(i|you|she|he|they|it|we|that|this|these|those|there|here|number|who|what|by|in|on|at|of|with|from|"
+                          r"according|matters|less|more|most|very|learn|get|do|make|req'?d|required|plus|nobody|everyone|everybody|"
+                          r"anyone|anything|someone|something|people|also|said|says|ha|thanks?|thank|to|how|if|enough|apparently|but|so|every|each|"
+                          r"all|maybe|probably|because|which)\b", re.I)
+_GENERIC_LABEL = re.compile(r"^(?:(?:hard|soft|technical|tech|people|core|key|must[- ]have|nice[- ]to[- ]have|other|main|top|"
+                            r"the)\s+)*(?:skills?|tools?|software|certs?|certifications?|credentials?|qualifications?|tech|stack)$", re.I)
+_HEDGE = re.compile(r"(mostly|mainly|some|especially|esp|including|like|e\.g|i\.e|even|also|plus|sometimes|ideally)\b", re.I)
+MAX_WORDS = 6  # a longer head is cut to its first six words
+MAX_PROSE_WORDS = 6  # a longer comma part of a prose sentence is a clause, not a skill
+
+
+def skill_spans(line: str, prose: bool = False) -> list[tuple[int, int]]:
+    """(start, end) offsets in `line` of the skill phrases it names."""
+    masked = _MASK.sub(lambda m: " " * len(m.group(0)), line)
+    spans: list[tuple[int, int]] = []
+    for a, b in _sentences(masked) if prose else _sentences(masked)[:1]:
+        head_a, head_b = _head(masked, a, b, prose)
+        spans.extend(_list_items(line, masked, head_a, head_b, whole_list=not prose))
+    return spans
+
+
+def skill_like(phrase: str) -> bool:
+    """A short noun-ish phrase: 1-6 words, not a pronoun or filler start, not a common lone word."""
+    words = phrase.split()
+    if not 1 <= len(words) <= MAX_WORDS or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|lbs?)\b|[\"“”$%]", phrase):
+        return False
+    if _NOT_A_SKILL.match(phrase) or not re.search(r"[A-Za-z]", phrase):
+        return False
+    if len(words) == 1 and not phrase.isupper():
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(phrase.lower(), "en") < 5.0 and not phrase.lower().endswith("ly")
+    return True
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for m in _SENTENCE.finditer(text):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _head(masked: str, a: int, b: int, prose: bool) -> tuple[int, int]:
+    """The part of a sentence that names skills: after an introduction, before the detail."""
+    if prose and (m := _INTRO.match(masked[a:b])):
+        a += m.end()
+    label = re.match(r"\s*([^:]{1,40}):\s+", masked[a:b])
+    if label and _GENERIC_LABEL.match(_FILLER.sub("", label.group(1).strip())):
+        return a + label.end(), b  # "tools: Excel, SQL" -> the list after the label
+    cut = _DETAIL.search(masked, a, b) if not prose else None
+    return a, cut.start() if cut else b
+
+
+def _list_items(line: str, masked: str, a: int, b: int, whole_list: bool) -> list[tuple[int, int]]:
+    """Comma parts of masked[a:b]; after the first, only when every part is a short phrase."""
+    parts = [(a + m.start(), a + m.end()) for m in re.finditer(r"[^,]+", masked[a:b])]
+    phrases = [piece for s, e in parts for piece in _pieces(masked, _phrase(line, masked, s, e))]
+    longest = MAX_WORDS if whole_list else MAX_PROSE_WORDS
+    ok = [p for p in phrases if p and skill_like(line[p[0]:p[1]]) and len(line[p[0]:p[1]].split()) <= longest]
+    if not ok:
+        return []
+    hedged = any(_HEDGE.match(masked[s:e].strip()) for s, e in parts[1:])
+    plain_list = len(ok) == len(phrases) and not hedged and all(len(line[s:e].split()) <= 4 for s, e in ok)
+    if whole_list and not plain_list:
+        return ok[:1] if phrases[0] == ok[0] else []
+    return ok
+
+
+def _pieces(masked: str, span: tuple[int, int] | None) -> list[tuple[int, int] | None]:
+    """'regex + spreadsheets' names two skills ('collaboration with designers + legal' and 'BLS/ACLS' one)."""
+    if span is None:
+        return [None]
+    s, e = span
+    joins = list(re.finditer(r"\s+\+\s+", masked[s:e]))
+    pieces = re.split(r"\s+\+\s+", masked[s:e])
+    if not joins or any(len(p.split()) > 2 for p in pieces):
+        return [span]
+    bounds = [s] + [x for j in joins for x in (s + j.start(), s + j.end())] + [e]
+    return [(a, b) for a, b in zip(bounds[::2], bounds[1::2]) if b > a]
+
+
+def _phrase(line: str, masked: str, s: int, e: int) -> tuple[int, int] | None:
+    """Trim one comma part to its phrase: fillers off the front, detail off the back."""
+    cut = _DETAIL.search(masked, s, e)
+    e = cut.start() if cut else e
+    seg = masked[s:e]
+    lead = len(seg) - len(seg.lstrip())
+    s += lead
+    f = _FILLER.match(masked[s:e])
+    if f:
+        s += f.end()
+    e = s + len(masked[s:e].rstrip(" .!?;:-"))
+    text = line[s:e]
+    if not text.strip():
+        return None
+    words = list(re.finditer(r"\S+", text))
+    return s, s + (words[MAX_WORDS - 1].end() if len(words) > MAX_WORDS else len(text))

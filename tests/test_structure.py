@@ -1,0 +1,89 @@
+"""Deterministic structure and skill phrases: headings in their many shapes, lead-ins,
+transcript questions, where the preamble ends, and skill heads cut from explained lines."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.skills import skill_spans
+from pipeline.structure import heading_topic, question_topic, structure_note
+
+
+def _topics(text):
+    layout = structure_note(text)
+    return {s.text: s.topic for s in layout.segments}, layout
+
+
+@pytest.mark.parametrize("heading,topic", [
+    ("--- skills she said matter ---", "skills"),
+    ("Skills needed", "skills"),
+    ("A typical day", "day_in_life"),
+    ("How to get hired", "how_to_get_in"),
+    ("## How people get in", "how_to_get_in"),
+    ("HOW PEOPLE GET IN", "how_to_get_in"),
+    ("what they want in ppl:", "skills"),
+    ("ppl to talk to:", "people"),
+    ("=== Outlook ===", "outlook"),
+])
+def test_heading_shapes_give_their_topic(heading, topic):
+    topics, _ = _topics(f"Met Ana Lima.\n\n{heading}\n- first point about it here\n")
+    assert topics["first point about it here"] == topic
+
+
+def test_a_lead_in_line_before_bullets_heads_them():
+    text = ("Coffee with Ana Lima.\n\nWe talked for an hour about her work and the unit.\n\n"
+            "When I asked about skills, she listed:\n- crisis intervention\n- boundaries\n\n"
+            "Her advice to me, since I'm coming from five years of teaching:\n- get the MSW\n")
+    topics, _ = _topics(text)
+    assert topics["crisis intervention"] == topics["boundaries"] == "skills"
+    assert topics["get the MSW"] == "advice"
+
+
+def test_a_lead_in_without_bullets_is_just_a_sentence():
+    topics, layout = _topics("Met Ana.\n\nWe spoke about skills, and she listed:\nplenty of things in one long paragraph.\n")
+    assert not any(s.kind == "heading" for s in layout.segments)
+
+
+def test_earliest_keyword_decides_a_question():
+    assert question_topic("What skills matter most to get hired?") == "skills"
+    assert question_topic("How does hiring work at Whitmore?") == "how_to_get_in"
+    assert question_topic("What do you look for when hiring?") == "skills"
+    assert heading_topic("Referrals and follow-up") == "people"
+
+
+def test_the_seekers_whole_turn_and_follow_ups_set_the_answer_topic():
+    turns = ["Ana: Thanks for making time today.", "Bo: Happy to help.",
+             "Ana: I've heard the job market is really tough. Is that true?", "Bo: It is mixed right now.",
+             "Ana: What does a normal day look like?", "Bo: Meetings until noon.",
+             "Ana: And how long are the shifts?", "Bo: Twelve hours most days.",
+             "Ana: Do you have a favorite book?", "Bo: Moby Dick, for sure."]
+    topics, _ = _topics("\n".join(turns) + "\n")
+    assert topics["It is mixed right now."] == "outlook"
+    assert topics["Twelve hours most days."] == "day_in_life"
+    assert topics["Moby Dick, for sure."] is None  # an unrelated question leaves the answer open
+
+
+def test_prose_without_headings_keeps_its_content_after_the_intro():
+    text = ("Thursday, April 9\n\nI finally had coffee with Monique Dupree today. She's a social worker.\n\n"
+            "She starts with the unit huddle and then does assessments all morning.\n\n"
+            "Demand is high everywhere and the county is hiring.\n\nThings to do:\n- thank-you note\n")
+    layout = structure_note(text)
+    assert layout.body_start == text.index("She starts")
+
+
+@pytest.mark.parametrize("line,prose,expected", [
+    ("mechanical aptitude - knowing how stuff works, pumps, saws, the truck", False, ["mechanical aptitude"]),
+    ("GIS, mostly ArcGIS Pro, some QGIS. Mapping roosts, buffers around project sites.", False, ["GIS"]),
+    ("technical depth in EE (signal processing, circuits) — you have to understand it", False, ["technical depth in EE"]),
+    ("cleanings, x-rays, perio charting, pt education", False, ["cleanings", "x-rays", "perio charting", "pt education"]),
+    ("CAT tools: memoQ and Trados Studio. Learn both", False, ["CAT tools"]),
+    ("tools: Excel, SQL, Tableau", False, ["Excel", "SQL", "Tableau"]),
+    ("basic regex + spreadsheets; she uses regex in memoQ QA all day", False, ["regex", "spreadsheets"]),
+    ("BLS/ACLS required before your first shift", False, ["BLS/ACLS"]),
+    ("honestly being a good roommate. \"we live together\"", False, ["being a good roommate"]),
+    ("Then valuation, DCF and comps, and Excel modeling.", True, ["valuation", "DCF and comps", "Excel modeling"]),
+    ("She said a little Python goes a long way.", True, []),
+    ("According to Brianna, the most important skills are clinical reasoning (figuring out why), activity analysis, "
+     "and communication with parents, who are often stressed.", True, ["clinical reasoning", "activity analysis", "communication with parents"]),
+])
+def test_skill_phrases_are_the_heads_of_their_lines(line, prose, expected):
+    assert [line[a:b] for a, b in skill_spans(line, prose)] == expected
