@@ -19,7 +19,7 @@ from pipeline import people as P
 from pipeline.dates import find_dates
 from pipeline.ingest import Note
 from pipeline.llm import Model
-from pipeline.openings import find_opening
+from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
@@ -331,19 +331,36 @@ def _title_org(after: str) -> tuple[str | None, str | None]:
 def extract_job_leads(text: str, layout: Layout, contact: Contact, decider: Decider, anchor: int, when: date | None = None) -> list[JobLead]:
     """Specific openings: opening-cue lines, with a title span, URL and deadline."""
     leads: list[JobLead] = []
+    prev: Segment | None = None
     for seg in layout.segments:
         if seg.kind in ("heading", "header") or seg.checked or P.INJECTION.search(seg.text):
             continue
-        op = find_opening(seg.text, when, anchor)
-        if op is None or op.start < 0:
+        seg_prev, prev = prev, seg
+        op, base, line = _opening_in(text, seg, seg_prev, when, anchor)
+        if op is None:
             continue
-        scores = decider.ask("job_lead", text=seg.text[:400]) if op.strength == 1 else None
+        scores = decider.ask("job_lead", text=line[:400]) if op.strength == 1 else None
         keep = op.strength >= 2 or (scores is not None and _prob(scores, "yes") >= 0.5)
         if keep:
-            a = seg.start + op.start
+            a = base + op.start
             _add_lead(leads, JobLead(title=op.title, organization=contact.organization, url=op.url, deadline=op.deadline,
                                      evidence=Span(start=a, end=a + len(op.title), quote=text[a:a + len(op.title)])))
     return leads
+
+
+def _opening_in(text: str, seg: Segment, prev: Segment | None, when: date | None, anchor: int) -> tuple[Any, int, str]:
+    """The opening a segment names, or one the previous sentence names when this one only
+    says "Applications open in January" (the title must lie inside that previous sentence)."""
+    op = find_opening(seg.text, when, anchor, seg.topic)
+    if op is not None and op.start >= 0:
+        return op, seg.start, seg.text
+    if prev is None or prev.block != seg.block or prev.kind != seg.kind or not OPENING_CUE.search(seg.text):
+        return None, 0, ""
+    pair = text[prev.start:seg.end]
+    op = find_opening(pair, when, anchor, seg.topic)
+    if op is None or not 0 <= op.start < prev.end - prev.start:
+        return None, 0, ""
+    return op, prev.start, pair
 
 
 def _add_lead(leads: list[JobLead], new: JobLead) -> None:

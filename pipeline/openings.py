@@ -18,12 +18,14 @@ OPENING_CUE = re.compile(
     r"(posting|posted|\bposts?\b|opening|openings|\bopen now\b|internship|\bintern\b|fellowship|apprenticeship|"
     r"\bposition\b|hiring|\bhires?\b|accepting applications|applications? (open|close|are due|due|for)|apps (open|close|due)|"
     r"\bcloses?\b|deadline|job id|requisition|program (opens|cycle)|cohort|\bpathway\b|roster|test cycle|"
-    r"residency|contract role|/jobs?/|/careers)", re.I)
+    r"residency|contract role|advertis|/jobs?/|/careers)", re.I)
+_NOT_AN_OPENING = re.compile(r"hiring managers?|hiring (is|has been|was) (frozen|slow|flat)|hiring freezes?", re.I)
+_PAST_OR_NONE = re.compile(r"\b(last year|years? ago|used to|aren'?t|isn'?t|not posting|never post|frozen|freeze|rarely)\b", re.I)
 _STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|\bopening\b|hiring|accepting applications|applications?|apps|closes?|"
                      r"deadline|due|cohort|/jobs?/|/careers|apply)", re.I)
 HEAD = (r"(intern(?:ship)?s?|program|fellowship|apprenticeship|specialist|coordinator|engineer|analyst|associate|assistant|"
         r"technician|tech|writer|designer|manager|developer|scientist|nurse|officer|representative|researcher|planner|"
-        r"consultant|role|position|trainee|residency|cohort|roster|pathway|cycle|class|job|apprentice|aide|clerk|"
+        r"consultant|role|position|trainee|residency|cohort|roster|pathway|cycle|class|job|apprentice|aide|clerk|assistantship|"
         r"teacher|therapist|counselor|librarian|archivist|paralegal|SLPA|CNA|EMT)s?")
 _HEAD_END = re.compile(rf"\b{HEAD}$", re.I)
 _PRONOUN = re.compile(r"\b(you|your|my|me|we|our|he|she|his|her|they|them|it|m|ve|ll|name)\b|\bi\b(?!\s*\()", re.I)
@@ -48,9 +50,12 @@ class Opening:
     strength: int
 
 
-def find_opening(line: str, interview: date | None, anchor_year: int) -> Opening | None:
-    """The opening a line talks about, or None when it names no specific opening."""
-    if not OPENING_CUE.search(line):
+def find_opening(line: str, interview: date | None, anchor_year: int, context: str | None = None) -> Opening | None:
+    """The opening a line talks about, or None when it names no specific opening. In an
+    outlook line (market talk) only openings with a URL or deadline count; in a people line
+    ("Lena Ortiz — Content Design Manager") only those with a posting/apply/deadline cue."""
+    cues = _NOT_AN_OPENING.sub(" ", line)
+    if not OPENING_CUE.search(cues) or (context == "people" and not _STRONG.search(cues)):
         return None
     title = opening_title(line)
     if not title:
@@ -59,7 +64,9 @@ def find_opening(line: str, interview: date | None, anchor_year: int) -> Opening
 
     url = URL_RE.search(line)
     deadline = opening_deadline(line, interview, anchor_year)
-    strength = bool(url) + bool(deadline) + bool(_STRONG.search(line)) + (_title_case(title) or bool(_HEAD_END.search(title)))
+    if (context == "outlook" or _PAST_OR_NONE.search(line)) and not (url or deadline):
+        return None
+    strength = bool(url) + bool(deadline) + bool(_STRONG.search(cues)) + (_title_case(title) or bool(_HEAD_END.search(title)))
     return Opening(title, line.find(title), url.group(0) if url else None, deadline, strength)
 
 

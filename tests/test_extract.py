@@ -140,3 +140,15 @@ def test_openings_titles_are_spans_with_roman_numerals_and_todo_mentions():
     rec, _ = extract_record(_note("Chat with Ana Lima\n\nTODO\n- apply to Junior Data Analyst posting by 3/20\n- [x] apply to Senior Data Engineer posting\n"), None)
     assert [j.title for j in rec.job_leads] == ["Junior Data Analyst"]
     assert rec.job_leads[0].deadline == "2026-03-20"
+
+
+def test_market_talk_and_peoples_titles_are_not_job_leads():
+    text = ("Chat with Ana Lima\n\nOUTLOOK\nFederal hiring is frozen; when the DNR posted a Wildlife Biologist job last year it got 200 applicants.\n"
+            "Consultants are hiring Planning Technicians everywhere.\n\n"
+            "PEOPLE\n- Lena Ortiz — Content Design Manager, Fernway. Hiring manager for the contract role.\n\n"
+            "GETTING IN\nAlmost everyone comes from our summer program. So for you it's the 2027 summer analyst program. "
+            "Applications open in January and close 1/31.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert len(rec.job_leads) == 1 and "summer analyst" in rec.job_leads[0].title
+    lead = rec.job_leads[0]
+    assert text[lead.evidence.start:lead.evidence.end] == lead.title and lead.deadline == "2026-01-31"
