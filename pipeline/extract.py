@@ -23,7 +23,7 @@ from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
-from pipeline.structure import Layout, Segment, structure_note
+from pipeline.structure import Layout, Segment, split_sentences, structure_note
 
 _LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", "advice": "advice",
                 "entry": "how_to_get_in", "fit": "fit", "people": "people", "todo": "todo", "other": "other"}
@@ -53,6 +53,13 @@ _POSITIVE = re.compile(r"(\bgood\b|\bgreat\b|strong|growing|growth|demand|shorta
 _NEGATIVE = re.compile(r"(rough|layoffs?|\bcuts?\b|competitive|scarce|\bhard\b|tough|\bslow|bumpy|decline|shrink|low pay|not great|"
                        r"downside|pressure|saturated|crowded|fewer|replac|paused|cooled|burn ?out|underpaid|uncertain|risk|worse|"
                        r"struggl|closures?|freeze|precarious|brutal|oversupply)", re.I)
+
+
+_MIXED = re.compile(r"\bmixed\b|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
+                    r"hopeful\W+(\+|and|but)\W+(worried|nervous)", re.I)
+_VERDICT = re.compile(r"(?:^|\b(?:was|is|it'?s|its|sounded|seemed|felt|pretty|very|super|really|quite|honestly|mostly|steady|cautiously|"
+                      r"overall|call it)[\s-]+)(?:(?P<pos>positive|optimistic|"
+                      r"upbeat|bullish|bright|good|great|strong)|(?P<neg>negative|pessimistic|bleak|grim|sobering|rough|tough|not great))\b", re.I)
 
 
 @dataclass
@@ -152,9 +159,12 @@ def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | No
 # --- topics ----------------------------------------------------------------------------------
 
 def assign_topics(layout: Layout, decider: Decider) -> None:
-    """Give a topic to every segment the structure left open: model decision, else keyword cue."""
+    """Give a topic to every segment the structure left open: a keyword cue, else a model
+    decision, else the topic of the sentence before it in the same paragraph or turn."""
     first = layout.body_start
+    prev: Segment | None = None
     for seg in layout.segments:
+        before, prev = prev, seg
         if seg.topic or seg.kind in ("heading", "header"):
             continue
         if seg.start < first or len(seg.text.split()) < 3:
@@ -162,12 +172,21 @@ def assign_topics(layout: Layout, decider: Decider) -> None:
             continue
         cue = cue_topic(seg.text)
         scores = None if cue else decider.ask("topic", text=seg.text[:400])
-        if scores is None:
-            seg.topic, seg.topic_source = cue or "other", "keyword"
-            continue
-        label = max(scores, key=scores.get)
-        confident = _prob(scores, label) >= MIN_TOPIC_CONFIDENCE
-        seg.topic, seg.topic_source = (_LABEL_TOPIC[label] if confident else "other"), "model"
+        label = max(scores, key=scores.get) if scores else None
+        if label and _prob(scores, label) >= MIN_TOPIC_CONFIDENCE:
+            seg.topic, seg.topic_source = _LABEL_TOPIC[label], "model"
+        elif cue:
+            seg.topic, seg.topic_source = cue, "keyword"
+        elif _continues(seg, before):
+            seg.topic, seg.topic_source = before.topic, "paragraph"  # type: ignore[union-attr]
+        else:
+            seg.topic, seg.topic_source = "other", ("model" if scores else "keyword")
+
+
+def _continues(seg: Segment, before: Segment | None) -> bool:
+    """A prose sentence carries on the topic of the sentence before it in its paragraph or turn."""
+    return (before is not None and seg.kind in ("sentence", "turn") and before.kind == seg.kind and before.block == seg.block
+            and before.speaker == seg.speaker and before.topic not in (None, "other", "todo", "people"))
 
 
 def cue_topic(text: str) -> str | None:
@@ -201,8 +220,16 @@ def extract_sentiment(points: list[Item], decider: Decider) -> str | None:
 
 
 def lexicon_sentiment(text: str) -> str:
-    """Word-count rule: an explicit 'mixed' wins; otherwise the clearly larger side, else mixed."""
-    if re.search(r"\bmixed\b|double-edged|\bbumpy\b", text, re.I):
+    """Word-count rule after two explicit signals: a verdict ("Overall she sounded upbeat",
+    "Pretty positive.", "Sobering.", "So it's mixed") wins, then any 'mixed'-like phrase;
+    otherwise the clearly larger side of the positive/negative word counts, else mixed."""
+    for sentence in _verdict_sentences(text):
+        if _MIXED.search(sentence):
+            return "mixed"
+        verdict = _VERDICT.search(sentence)
+        if verdict:
+            return "positive" if verdict.group("pos") else "negative"
+    if _MIXED.search(text):
         return "mixed"
     pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
     if not pos and not neg:
@@ -210,6 +237,15 @@ def lexicon_sentiment(text: str) -> str:
     if pos >= 2 * max(neg, 0.5) + 1 or not neg:
         return "positive"
     return "negative" if neg >= 2 * max(pos, 0.5) + 1 or not pos else "mixed"
+
+
+def _verdict_sentences(text: str) -> list[str]:
+    """Sentences that state an overall view: a summary ('overall', 'I'd call it'), the
+    opening words, and one-to-four-word sentences such as 'Sobering.'"""
+    sentences = [t for _, _, t in split_sentences(text)]
+    summary = [t for t in sentences if re.search(r"\b(overall|i'?d call it|all in all|bottom line|in short|on balance)\b", t, re.I)]
+    short = [t for t in sentences[1:] if len(t.split()) <= 4]
+    return summary + [" ".join(text.split()[:12])] + short
 
 
 def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:

@@ -183,13 +183,14 @@ def _heading_text(line: str) -> str | None:
 
 
 def _body_start(layout: Layout) -> int:
-    """Where the content starts: the first heading or topic, if it comes within the first two
-    paragraphs (a dozen turns in a transcript); else after the first paragraph, or after a
+    """Where the content starts: the first heading or topic, if it comes before the first
+    bullet and within the first two paragraphs (a dozen turns in a transcript); else after a
     short title line."""
     segs = [s for s in layout.segments if s.kind != "header"]
     if not segs:
         return 0
-    limit = segs[min(len(segs) - 1, 12)].start if layout.is_transcript else next((s.start for s in segs if s.block >= segs[0].block + 2), len(layout.text))
+    limit = segs[min(len(segs) - 1, 12)].start if layout.is_transcript else next(
+        (s.start for s in segs if s.block >= segs[0].block + 2 or s.kind == "bullet"), len(layout.text))
     for seg in segs:
         if seg.kind == "heading" or seg.topic:
             return min(seg.start, limit)
@@ -259,6 +260,9 @@ def _inline_labels(line: str, body_off: int) -> list[tuple[int, str | None]]:
     m = re.match(r"(TO-?DO|NEXT STEPS|FOLLOW[- ]UPS?)\b:?\s+(?=\S)", body)
     if m and not out:
         out.append((body_off, "todo"))
+    m = re.match(r"([A-Za-z][A-Za-z/&'’]*(?: [A-Za-z/&'’]+){0,2})\s+[-–—]{1,2}\s+(?=\S)", body)  # "outlook - he said..."
+    if m and not out and heading_topic(m.group(1)) and heading_topic(m.group(1).split()[0]):
+        out.append((body_off, heading_topic(m.group(1))))
     return out
 
 
@@ -275,7 +279,8 @@ def _labelled_segments(start: int, line: str, labels: list[tuple[int, str | None
 
 def _label_body_start(line: str, off: int, nxt: int) -> int:
     """Where the text after a label starts: after 'label:' or after a bare 'TODO'."""
-    m = re.match(r"[A-Za-z /&'’\-]{1,40}?\s*:\s*", line[off:nxt]) or re.match(r"\S+\s*", line[off:nxt])
+    m = (re.match(r"[A-Za-z /&'’\-]{1,40}?\s*:\s*", line[off:nxt]) or re.match(r"[A-Za-z/&'’ ]{1,30}?\s+[-–—]{1,2}\s+", line[off:nxt])
+         or re.match(r"\S+\s*", line[off:nxt]))
     return off + (m.end() if m else 0)
 
 
@@ -301,9 +306,12 @@ def _topics_from_questions(layout: Layout) -> None:
             if topic:
                 seg.topic, seg.topic_source = topic, "question"
             continue
+        if not turn:
+            asked_in_turn: str | None = None
         turn.append(seg.text)
         if seg.text.endswith("?"):
-            asked = question_topic(seg.text) or question_topic(" ".join(turn))
+            asked_in_turn = asked_in_turn or question_topic(seg.text)  # "What's the outlook? Is it hard to get in?"
+            asked = asked_in_turn or question_topic(" ".join(turn))
             topic = asked or (topic if _FOLLOW_UP_QUESTION.match(seg.text) else None)
         seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
 
