@@ -28,7 +28,7 @@ from pipeline.structure import Layout, Segment, split_sentences, structure_note
 _LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", "advice": "advice",
                 "entry": "how_to_get_in", "fit": "fit", "people": "people", "todo": "todo", "other": "other"}
 _ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
-MIN_TOPIC_CONFIDENCE = 0.3  # below this the model's topic is too unsure to use (9 options: chance is 0.11)
+MIN_TOPIC_CONFIDENCE = 0.5  # below this the model's topic is too unsure to use (9 options: chance is 0.11)
 _CUES: list[tuple[str, str]] = [
     ("todo", r"^(i'?ll|i will|i need to|need to|i promised|as promised|todo|to do|remember to)\b"),
     ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
@@ -159,8 +159,8 @@ def extract_interview_date(note: Note, layout: Layout, anchor: int) -> date | No
 # --- topics ----------------------------------------------------------------------------------
 
 def assign_topics(layout: Layout, decider: Decider) -> None:
-    """Give a topic to every segment the structure left open: a keyword cue, else a model
-    decision, else the topic of the sentence before it in the same paragraph or turn."""
+    """Give a topic to every segment the structure left open: a keyword cue, else the topic of
+    the sentence before it in the same paragraph or turn, else a model decision."""
     first = layout.body_start
     prev: Segment | None = None
     for seg in layout.segments:
@@ -171,16 +171,15 @@ def assign_topics(layout: Layout, decider: Decider) -> None:
             seg.topic, seg.topic_source = "other", "preamble"
             continue
         cue = cue_topic(seg.text)
-        scores = None if cue else decider.ask("topic", text=seg.text[:400])
-        label = max(scores, key=scores.get) if scores else None
-        if label and _prob(scores, label) >= MIN_TOPIC_CONFIDENCE:
-            seg.topic, seg.topic_source = _LABEL_TOPIC[label], "model"
-        elif cue:
+        if cue:
             seg.topic, seg.topic_source = cue, "keyword"
         elif _continues(seg, before):
             seg.topic, seg.topic_source = before.topic, "paragraph"  # type: ignore[union-attr]
         else:
-            seg.topic, seg.topic_source = "other", ("model" if scores else "keyword")
+            scores = decider.ask("topic", text=seg.text[:400])
+            label = max(scores, key=scores.get) if scores else None
+            confident = label is not None and _prob(scores, label) >= MIN_TOPIC_CONFIDENCE  # type: ignore[arg-type]
+            seg.topic, seg.topic_source = (_LABEL_TOPIC[label] if confident else "other"), ("model" if scores else "keyword")
 
 
 def _continues(seg: Segment, before: Segment | None) -> bool:
