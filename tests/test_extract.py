@@ -152,3 +152,19 @@ def test_market_talk_and_peoples_titles_are_not_job_leads():
     assert len(rec.job_leads) == 1 and "summer analyst" in rec.job_leads[0].title
     lead = rec.job_leads[0]
     assert text[lead.evidence.start:lead.evidence.end] == lead.title and lead.deadline == "2026-01-31"
+
+
+def test_sentiment_reads_an_explicit_verdict_before_counting_words():
+    from pipeline.extract import lexicon_sentiment
+    assert lexicon_sentiment("Sobering. Demand is growing in the private sector, lots of hiring.") == "negative"
+    assert lexicon_sentiment("She was realistic. Agency PR pays badly and burns people out. Overall she sounded upbeat.") == "positive"
+    assert lexicon_sentiment("Worried + hopeful at the same time. Rates dropped.") == "mixed"
+    assert lexicon_sentiment("Rates dropped, layoffs everywhere, budgets cut.") == "negative"
+
+
+def test_a_prose_paragraph_keeps_its_topic_without_a_model():
+    text = ("Coffee with Ana Lima (nurse manager).\n\nWe met at the hospital cafe before her shift.\n\n"
+            "I asked about the outlook and she was blunt. Nurses with two years on a med-surg floor get several offers. "
+            "Travel contracts dried up after the pandemic boom.\n\nTODO\n- thank-you note to Ana\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [p.text for p in rec.outlook.points][-1] == "Travel contracts dried up after the pandemic boom."
