@@ -21,7 +21,7 @@ _HEADING_TOPICS: list[tuple[str, str]] = [
                r"what (they|he|she|you|employers|managers|we) (want|look for|looks? for|need|value)|looking for|want in)\b"),
     ("outlook", r"\b(outlook|industry|future|market|trends?|state of|field|prospects?)\b"),
     ("advice", r"\b(advice|tips?|recommend|suggest)"),
-    ("fit", r"\b(fit|me|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b"),
+    ("fit", r"\b(fit|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b|^me\b"),
     ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she|you|i) does|what (s?he|they|you|i) do\b|job actually|role|week|schedule|responsibilit|"
                     r"day[- ]to[- ]day|the job|what .* does|work ?life|job is)"),
 ]
@@ -208,9 +208,9 @@ def _next_line(lines: list[tuple[int, str]], i: int) -> str:
 def _lead_in(line: str, following: str) -> str | None:
     """'When I asked about skills, she listed:' followed by bullets acts as their heading."""
     s = line.strip()
-    if s.endswith(":") and len(s.split()) <= 20 and not _BULLET.match(s) and _BULLET.match(following) and heading_topic(s):
-        return s.rstrip(":")
-    return None
+    if not (s.endswith(":") and len(s.split()) <= 20 and not _BULLET.match(s) and _BULLET.match(following)):
+        return None
+    return s.rstrip(":") if heading_topic(s) else None
 
 
 def _is_prose(line: str) -> bool:

@@ -38,6 +38,11 @@ def test_a_lead_in_line_before_bullets_heads_them():
     assert topics["get the MSW"] == "advice"
 
 
+def test_a_lead_in_needs_a_topic_word_not_just_me():
+    topics, _ = _topics("Met Ana Lima.\n\nShe talked for a while.\n\nThings he told me:\n- the pay is fine\n")
+    assert topics["the pay is fine"] != "fit"
+
+
 def test_a_lead_in_without_bullets_is_just_a_sentence():
     topics, layout = _topics("Met Ana.\n\nWe spoke about skills, and she listed:\nplenty of things in one long paragraph.\n")
     assert not any(s.kind == "heading" for s in layout.segments)
