@@ -20,7 +20,8 @@ OPENING_CUE = re.compile(
     r"\bcloses?\b|deadline|job id|requisition|program (opens|cycle)|cohort|\bpathway\b|roster|test cycle|"
     r"residency|contract role|advertis|/jobs?/|/careers)", re.I)
 _NOT_AN_OPENING = re.compile(r"hiring managers?|hiring (is|has been|was) (frozen|slow|flat)|hiring freezes?", re.I)
-_PAST_OR_NONE = re.compile(r"\b(last year|years? ago|used to|aren'?t|isn'?t|not posting|never post|frozen|freeze|rarely)\b", re.I)
+_PAST_OR_NONE = re.compile(r"\b(last year|years? ago|used to|aren'?t|isn'?t|not posting|never post|frozen|freeze|rarely|"
+                           r"(we|i|he|she|they) (were|was)|you('ll)? need)\b", re.I)  # history and requirements, not openings
 _STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|\bopening\b|hiring|accepting applications|applications?|apps|closes?|"
                      r"deadline|due|cohort|/jobs?/|/careers|apply)", re.I)
 HEAD = (r"(intern(?:ship)?s?|program|fellowship|apprenticeship|specialist|coordinator|engineer|analyst|associate|assistant|"

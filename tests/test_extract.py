@@ -145,6 +145,8 @@ def test_openings_titles_are_spans_with_roman_numerals_and_todo_mentions():
 def test_market_talk_and_peoples_titles_are_not_job_leads():
     text = ("Chat with Ana Lima\n\nOUTLOOK\nFederal hiring is frozen; when the DNR posted a Wildlife Biologist job last year it got 200 applicants.\n"
             "Consultants are hiring Planning Technicians everywhere.\n\n"
+            "GETTING IN\nYou need a bachelor's from an AMTA-approved program and a 6-month clinical internship.\n\n"
+            "PEOPLE\n- Kwame Asante, PMM at Ferngrove. Tell him I sent you, we were in the same APM cohort.\n\n"
             "PEOPLE\n- Lena Ortiz — Content Design Manager, Fernway. Hiring manager for the contract role.\n\n"
             "GETTING IN\nAlmost everyone comes from our summer program. So for you it's the 2027 summer analyst program. "
             "Applications open in January and close 1/31.\n")
