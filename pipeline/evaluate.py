@@ -97,6 +97,7 @@ def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
     s: dict[str, Any] = {"note": gold.note, "seconds": rec.extraction.seconds if rec.extraction else 0.0}
     pred_refs = [r.name for r in rec.referrals]
     s["referrals"] = _prf(pred_refs, [g.name or "" for g in gold.referrals], names_match)
+    s["referral_title"], s["referral_org"] = _referral_details(rec, gold)
     s["trap_hits"] = sum(any(names_match(p, t) for p in pred_refs) for t in gold.not_referrals)
     s["job_leads"] = _prf([j.title for j in rec.job_leads], [g.title for g in gold.job_leads], lambda a, b: overlap(b, a) >= 0.5)
     s["skills"] = _prf([i.text for i in rec.skills], gold.skills, lambda a, b: overlap(b, a) >= 0.5 or overlap(a, b) >= 0.67)
@@ -104,10 +105,29 @@ def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
         s[f] = _coverage([i.text for i in getattr(rec, f)], getattr(gold, f))
     s["outlook"] = _coverage([i.text for i in rec.outlook.points], gold.outlook.points)
     s["contact_name"] = names_match(rec.contact.name or "", gold.contact.name or "") if gold.contact.name else None
+    for f, got, want in (("contact_title", rec.contact.title, gold.contact.title), ("contact_org", rec.contact.organization, gold.contact.organization)):
+        s[f] = _same_text(got, want) if want else None
     s["sentiment"] = (rec.outlook.sentiment == gold.outlook.sentiment) if gold.outlook.sentiment else None
     s["date"] = (rec.interview_date == gold.interview_date) if gold.interview_date else None
     s["grounded"], s["items"] = _grounded(text, rec)
     return s
+
+
+def _referral_details(rec: Record, gold: Gold) -> tuple[list[bool], list[bool]]:
+    """For each found gold referral with a title / organisation: is ours the same text?"""
+    titles, orgs = [], []
+    for g in gold.referrals:
+        r = next((r for r in rec.referrals if names_match(r.name, g.name or "")), None)
+        if r is not None and g.title:
+            titles.append(_same_text(r.title, g.title))
+        if r is not None and g.organization:
+            orgs.append(_same_text(r.organization, g.organization))
+    return titles, orgs
+
+
+def _same_text(got: str | None, want: str) -> bool:
+    """A contact's title or organisation: most of the gold words, and mostly gold words."""
+    return bool(got) and overlap(want, got) >= 0.5 and overlap(got, want) >= 0.5  # type: ignore[arg-type]
 
 
 def names_match(a: str, b: str) -> bool:
@@ -132,8 +152,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         hit, total = sum(r[f]["hit"] for r in rows), sum(r[f]["total"] for r in rows)
         on, n = sum(r[f]["on_topic"] for r in rows), sum(r[f]["n_pred"] for r in rows)
         out[f] = {"recall": round(hit / total, 3) if total else 1.0, "on_topic": round(on / n, 3) if n else 1.0}
-    for f in ("contact_name", "sentiment", "date"):
+    for f in ("contact_name", "contact_title", "contact_org", "sentiment", "date"):
         vals = [r[f] for r in rows if r[f] is not None]
+        out[f] = round(sum(vals) / len(vals), 3) if vals else None
+    for f in ("referral_title", "referral_org"):
+        vals = [v for r in rows for v in r[f]]
         out[f] = round(sum(vals) / len(vals), 3) if vals else None
     out["trap_hits"] = sum(r["trap_hits"] for r in rows)
     out["grounded_rate"] = round(sum(r["grounded"] for r in rows) / max(1, sum(r["items"] for r in rows)), 4)
@@ -198,7 +221,7 @@ def format_table(*results: dict[str, Any]) -> str:
     rows.append(("mentioned-only people taken as referrals", [r["trap_hits"] for r in results]))
     for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
         rows.append((f"{f} key-phrase recall (on-topic share)", [f"{r[f]['recall']:.2f} ({r[f]['on_topic']:.2f})" for r in results]))
-    for f in ("contact_name", "sentiment", "date"):
+    for f in ("contact_name", "contact_title", "contact_org", "referral_title", "referral_org", "sentiment", "date"):
         rows.append((f"{f} accuracy", ["n/a" if r[f] is None else f"{r[f]:.2f}" for r in results]))
     rows.append(("grounded items", [f"{r['grounded_rate']:.1%}" for r in results]))
     rows.append(("median seconds per note", [r["seconds_median"] for r in results]))

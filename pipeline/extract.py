@@ -21,6 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
+from pipeline.roles import ORG_WORD, ROLE, appositive, prose_role
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -122,7 +123,8 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     meta = note.metadata
     writer = _writer_names(note, layout)
     if meta.get("contact"):
-        return Contact(name=_meta_text(meta["contact"]), title=_meta_text(meta.get("role")),
+        title = meta.get("role") or meta.get("position") or meta.get("job_title") or _title_key(meta.get("title"))
+        return Contact(name=_meta_text(meta["contact"]), title=_meta_text(title),
                        organization=_meta_text(meta.get("company") or meta.get("organization"))), writer
     if layout.is_transcript:
         c = _transcript_contact(note.text, layout, writer)
@@ -134,6 +136,11 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
         if c:
             return c, writer
     return _header_contact(note.text, layout, writer), writer
+
+
+def _title_key(value: Any) -> Any:
+    """Front matter `title:` is the contact's job title only when it reads like one (not "Coffee chat w/ Jo")."""
+    return value if isinstance(value, str) and ROLE.search(value) and not re.search(r"chat|interview|notes?|call|coffee|meeting", value, re.I) else None
 
 
 def _meta_text(value: Any) -> str | None:
@@ -334,7 +341,13 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     after = seg.text[m.end - seg.start:]
     email = P.EMAIL_RE.search(after) or P.EMAIL_RE.search(seg.text)
     phone = P.PHONE_RE.search(after) or P.PHONE_RE.search(seg.text)
-    title, org = _title_org(after)
+    clause = _CLAUSE_END.split(after, maxsplit=1)[0]
+    title, org = appositive(clause)
+    if not title:
+        t, o = prose_role(after[:300], [])
+        loose = _title_org(after)[0]
+        title, org = t or (loose if loose and ROLE.search(loose) else None), org or o
+    org = org or _title_org(after)[1]
     return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,
                     phone=phone.group(0) if phone else None, context=seg.text[:300],
                     evidence=Span(start=m.start, end=m.end, quote=text[m.start:m.end]))
@@ -540,48 +553,75 @@ def _surname_from_title(text: str, label: str) -> str | None:
 
 
 def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | None, str | None]:
-    head = text[:600]
-    paren = re.search(r"\(([^()]{5,120})\)", head)
+    """A transcript's contact: "(CRC II, oncology, Lakeshore ...)" in the heading note, else
+    the speaker's own "I'm an associate in the healthcare group at Whitmore Castell"."""
+    paren = re.search(r"\(([^()]{5,120})\)", text[:600])
     if paren:
-        parts = [p.strip() for p in paren.group(1).split(",")]
-        return parts[0], (parts[-1] if len(parts) > 1 else None)
+        title, org = appositive(paren.group(1))
+        if title:
+            return title, org
     for seg in layout.segments:
         if seg.speaker == speaker:
-            m = re.search(r"I'?m (?:an? |the )?([\w\- ]{3,60}?) (?:at|with|for) ([A-Z][\w&'.\-]*(?: [A-Z&][\w&'.\-]*){0,4})", seg.text)
-            if m:
-                return m.group(1), m.group(2)
+            title, org = prose_role(seg.text, [])
+            if title:
+                return title, org
     return None, None
 
 
 def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
+    """The person the note's opening names: preferably after "met with", "coffee w/", "interviewed"."""
     head_end = max(layout.body_start, 200)
-    for m in P.find_names(text[:head_end], header=True):
-        if m.name not in writer:
-            line_end = text.find("\n", m.end)
-            line_end = len(text) if line_end < 0 else line_end
-            nxt = text.find("\n", line_end + 1)
-            rest = text[m.end: nxt if nxt > 0 else len(text)]
-            title, org = _header_title_org(rest)
-            name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)
-            return Contact(name=P.strip_title(name) if P.strip_title(name).count(" ") else name, title=title, organization=org)
-    return Contact()
+    cands = [m for m in P.find_names(text[:head_end], header=True) if m.name not in writer and not _writer_line(text, m)]
+    m = (next((c for c in cands if _MET.search(text[max(0, c.start - 45):c.start])), None)
+         or next((c for c in cands if text[c.end:c.end + 2] not in ("'s", "’s")), None))
+    if m is None:
+        return Contact()
+    name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)
+    title, org = _role_near(text, m, max(head_end, 600))
+    return Contact(name=P.strip_title(name) if P.strip_title(name).count(" ") else name, title=title, organization=org)
 
 
-def _header_title_org(rest: str) -> tuple[str | None, str | None]:
-    rest = rest.strip()
-    org = re.search(r"(?:@|\bat)\s+([A-Z][^,()\n;]{2,60})", rest)
-    parts = [p.strip(" -–—()") for p in re.split(r"[,()\n]|\s[-–—]\s", rest) if p.strip(" -–—()")]
-    parts = [p for p in parts if not re.fullmatch(r"[A-Z]{2,}[a-zA-Z]*|[A-Z][a-z]?[A-Z]\w*", p) and not re.search(r"\d", p)]
-    title = None
-    for p in parts:
-        if re.search(r"[a-z]", p) and not p.startswith(("@", "at ")):
-            title = re.split(r"\s(?:@|at)\s", p)[0].strip()
-            break
-    organization = org.group(1).strip() if org else (parts[-1] if len(parts) > 1 and parts[-1] != title else None)
-    return title, organization if organization and _org_like(organization) else None
+_MET = re.compile(r"(interviewed|met with|\bmet\b|talked (to|with|w/)|spoke (to|with)|speaking with|(chat|call|coffee|interview|intvw|meeting|lunch|"
+                  r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?)\s*(dr\.?\s+|mr\.?\s+|ms\.?\s+)?$", re.I)
 
 
-def _org_like(text: str) -> bool:
-    """An organisation name: a few words, mostly capitalised ('City of Millbrook', 'Bright Harbor Hospice')."""
-    words = [w for w in text.split() if w.lower() not in ("of", "the", "and", "&", "for", "at", "de")]
-    return 0 < len(words) <= 6 and sum(w[:1].isupper() or w[:1].isdigit() for w in words) >= max(1, len(words) - 1)
+_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
+
+
+def _writer_line(text: str, m: P.Mention) -> bool:
+    """'Student: Alex Moreno', 'By: ...': the note's author, not the contact."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    return bool(re.match(r"\s*(student|by|author|written by|name|from|submitted by)\s*:", text[line_start:m.start], re.I))
+
+
+def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str | None]:
+    """Title and organisation of the contact: after any mention of the name in the note's
+    opening ("**Who:** Aaron Whitcomb, Development Manager @ Larkspur"), then in a sentence
+    about them ("She's a ... at ..."), then on the line under the first mention."""
+    words = P.strip_title(m.name).split()
+    names = [words[0], words[-1]] if len(words) > 1 else words
+    ends = sorted({m.end} | {x.end() for x in re.finditer(rf"\b{re.escape(words[-1])}\b\W*?(?:\*\*|__)?", text[:head_end])})
+    title = org = loose_org = None
+    for end in ends:
+        line_end = text.find("\n", end)
+        clause = _CLAUSE_END.split(text[end:len(text) if line_end < 0 else line_end], maxsplit=1)[0]
+        t, o = appositive(clause)
+        if t and not title:
+            title, org = t, o
+        loose_org = loose_org or o
+        if title and org:
+            return title, org
+    if not title:
+        t, o = prose_role(text[m.start:m.start + 1500], names)
+        title, org = t, org or o
+    if not title:
+        line_end = text.find("\n", m.end)
+        nxt = re.match(r"\n+([^\n]{3,})", text[line_end:]) if line_end >= 0 else None
+        if nxt:
+            t, o = appositive(_CLAUSE_END.split(nxt.group(1), maxsplit=1)[0])
+            title, org = t, org or o
+    org = org or loose_org
+    if not org:
+        before = text[text.rfind("\n", 0, m.start) + 1:m.start].strip(" #*-–—|:")
+        org = before if before and ORG_WORD.search(before) and len(before.split()) <= 6 else None
+    return title, org

@@ -1,0 +1,128 @@
+"""Contact roles (part of extraction): a person's job title and organisation as the note writes them.
+
+Notes introduce the contact in a handful of shapes, all read deterministically here:
+appositives after the name ("Dev Kapoor, SOC Analyst II (Tier 2), Sentinel Ridge Security",
+"Tanya (outpatient renal dietitian, Valley Kidney Care)"), the line below a header name
+("Senior Localization Project Manager, Verbalis Language Services"), and prose ("She's a
+medical social worker (LCSW) in the NICU at Riverside Children's Hospital", "Carla is VP of
+Communications at Tidewater Health"). A title must contain a job word; meeting details
+("Google Meet, 40 min", "this morning"), credentials ("PharmD, BCPS") and name variants are
+skipped. Every value is a piece of the note's own text.
+"""
+from __future__ import annotations
+
+import re
+
+ROLE = re.compile(
+    r"\b(manager|director|engineer|scientist|analyst|associate|specialist|coordinator|technician|tech|therapist|counselor|"
+    r"pharmacist|nurse|worker|writer|designer|developer|planner|attorney|lawyer|librarian|archivist|biologist|actuary|"
+    r"captain|pilot|officer|lieutenant|firefighter|paramedic|teacher|professor|lecturer|consultant|founder|co-founder|cto|ceo|"
+    r"cfo|coo|vp|president|head|lead|partner|principal|dietitian|hygienist|interpreter|translator|pm|recruiter|editor|"
+    r"reporter|journalist|producer|accountant|auditor|administrator|supervisor|chef|architect|pathologist|physician|doctor|"
+    r"surgeon|resident|fellow|intern|researcher|adjuster|underwriter|economist|statistician|programmer|advisor|adviser|"
+    r"representative|rep|agent|broker|curator|conservator|electrician|plumber|mechanic|operator|inspector|investigator|"
+    r"paralegal|clerk|assistant|aide|owner|chief|dean|superintendent|principal|organizer|organiser|strategist|marketer|"
+    r"rdh|rn|lvt|slp|crc|np|pa)s?\b", re.I)
+ORG_WORD = re.compile(
+    r"\b(Inc|LLC|LLP|Ltd|Corp|Company|Hospital|Health|Healthcare|University|College|School|Schools|District|Department|"
+    r"City|County|State|Bank|Group|Partners|Labs?|Services|Center|Centre|Clinic|Foundation|Project|Society|Agency|Energy|"
+    r"Motors|Robotics|Events|Airlines?|Institute|Library|Libraries|Museum|Court|Press|Studios?|Systems|Technologies|"
+    r"Solutions|Capital|Mutual|Insurance|Network|Alliance|Association|Council|Office|Care|Therapy|Security|Trades|Union|"
+    r"Local|Agency|Firm|Bureau|Trust|Fund|Authority|Commission|Ministry|Board|Media|Games|Software|Consulting)\b")
+_MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coffee|in person|\bmins?\b|minutes|~|cafeteria|break room|"
+                      r"lunch|today|tonight|this (morning|afternoon|evening)|yesterday|last week|\d{1,2}[:/]\d|\bhe paid\b|\bshe paid\b)", re.I)
+_CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
+_SPLIT = re.compile(r"\s*(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s)\s*")
+_ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor)\s*$")
+_PROSE = re.compile(
+    r"(?:\b(?:she|he|they)(?:'?s|’s| is| was| are)|\bI'?m|\bI am|\b(?:{names})(?:'s|’s| is| was))\s+(?:now\s+|currently\s+|also\s+)?"
+    r"(?:(?:a|an|the)\s+)?(?P<title>[^.,;()!?\n*]{2,80}?)(?=\s+(?:at|with|for|in|on|who|that|which|since|from)\b|\s*[(,.;!?\n*]|$)", re.I)
+_ORG_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:in|on) the [^,.;@]{1,30}?\s+)?(?:at|with|for|@)\s+(?:the\s+)?"
+                        r"(?P<org>[A-Z][\w&'’.\-]*(?:\s+(?:of|and|&|for|the|de)?\s*[A-Z0-9][\w&'’.\-]*){0,5})")
+_UNIT = re.compile(r"\s+(?:in|on) the [\w&\- ]{1,30}?\b(?:group|team|department|unit|division|practice|lab|desk)\b", re.I)
+_FILLER = re.compile(r"^(?:a|an|the|now|currently)\s+|\s+(?:here|now|there|today)$", re.I)
+
+
+def appositive(rest: str) -> tuple[str | None, str | None]:
+    """Title and organisation from the text right after a name ("Jo Li, Analyst, Acme Labs"):
+    the first part with a job word is the title (with any unit between it and the organisation),
+    the organisation is the last part marked by '@'/'at' or an organisation word, else the last
+    capitalised part."""
+    parts = _parts(rest)
+    title_at = next((i for i, (p, _) in enumerate(parts) if _title_like(p)), None)
+    orgs = [i for i, (p, marked) in enumerate(parts) if (title_at is None or i > title_at) and _org_like(p, marked)]
+    marked = [i for i in orgs if parts[i][1] or ORG_WORD.search(parts[i][0])]
+    org_at = marked[-1] if marked else (orgs[-1] if orgs else None)
+    if title_at is None:
+        return None, _clean(parts[org_at][0]) if org_at is not None else None
+    end = org_at if org_at is not None and org_at > title_at else title_at + 1
+    kept = [parts[i][0] for i in range(title_at, end) if i == title_at or _department(parts[i][0])]
+    title, org = _clean(", ".join(kept)), _clean(parts[org_at][0]) if org_at is not None else None
+    of = re.match(r"(.+?)\s+of\s+(.+)$", title or "")
+    if of and ORG_WORD.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
+        title, org = of.group(1), org or of.group(2)
+    return title, org
+
+
+def prose_role(text: str, names: list[str]) -> tuple[str | None, str | None]:
+    """Title and organisation from a sentence such as "She's the Director of Development at X"
+    (or "Helen Mabry is the Wildlife Biologist who...", with the contact's first or last name)."""
+    rx = re.compile(_PROSE.pattern.replace("{names}", "|".join(re.escape(n) for n in names if n) or "(?!)"), re.I)
+    for m in rx.finditer(text):
+        title = _clean(m.group("title"))
+        if title and _title_like(title) and len(title.split()) <= 8:
+            unit = _UNIT.match(text[m.end():])  # "an associate in the healthcare group"
+            title, end = (f"{title}{unit.group(0)}", m.end() + unit.end()) if unit else (title, m.end())
+            org = _ORG_AFTER.match(text[end:])
+            return title, _clean(org.group("org")) if org else None
+    return None, None
+
+
+def _parts(rest: str) -> list[tuple[str, bool]]:
+    """Pieces between separators, each with whether '@'/'at'/'with' marked it as an organisation."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    rest = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<=\S)\*(?!\w)", "", rest)  # markdown emphasis
+    for m in list(_SPLIT.finditer(rest)) + [None]:
+        end = m.start() if m else len(rest)
+        piece = rest[pos:end].strip(" \"'“”")
+        lead = re.match(r"(?:at|@|with)\s+", piece)
+        if piece:
+            out.append((piece[lead.end():] if lead else piece, bool(lead) or bool(_ORG_MARK.search(rest[:pos]))))
+        if m:
+            pos = m.end()
+    return [(p, marked) for p, marked in out if not _skip(p)]
+
+
+def _skip(part: str) -> bool:
+    words = part.split()
+    if _MEETING.search(part) or not re.search(r"[A-Za-z]", part) or len(words) > 10:
+        return True
+    if all(_CREDENTIAL.match(w.strip(".")) for w in words) and not ROLE.search(part):
+        return True  # "PharmD, BCPS" (but "CRC II" and "RDH" are job titles)
+    from pipeline.people import looks_like_person
+
+    return looks_like_person(part) and not ROLE.search(part)
+
+
+def _title_like(part: str) -> bool:
+    return bool(ROLE.search(part)) and not re.search(r"[.!?]\s", part) and len(part.split()) <= 9
+
+
+def _org_like(part: str, marked: bool) -> bool:
+    words = [w for w in part.split() if w.lower() not in ("of", "the", "and", "&", "for", "at", "de")]
+    capitalised = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
+    return 0 < len(words) <= 6 and capitalised >= max(1, len(words) - (1 if marked else 0)) and (not ROLE.search(part) or bool(ORG_WORD.search(part)))
+
+
+def _department(part: str) -> bool:
+    """'Group Life & Disability Pricing', 'Baseball R&D': a capitalised unit between title and org."""
+    words = part.split()
+    return 0 < len(words) <= 6 and all(w[:1].isupper() or w in ("of", "and", "&", "for") for w in words)
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _FILLER.sub("", value.strip(" ,.;:-–—\"'“”"))
+    return _FILLER.sub("", value).strip(" ,.;:") or None

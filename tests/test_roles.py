@@ -1,0 +1,56 @@
+"""Contact title and organisation as the note writes them: appositives, the line below, prose."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extract import extract_record
+from pipeline.ingest import Note
+from pipeline.roles import appositive, prose_role
+
+
+@pytest.mark.parametrize("rest,title,org", [
+    (", SOC Analyst II (Tier 2), Sentinel Ridge Security", "SOC Analyst II", "Sentinel Ridge Security"),
+    (" (outpatient renal dietitian, Valley Kidney Care) - 15 min between her pts", "outpatient renal dietitian", "Valley Kidney Care"),
+    (" (Wen-Hsuan Lin), FSA — Associate Actuary, Group Life & Disability Pricing, Northfield Mutual",
+     "Associate Actuary, Group Life & Disability Pricing", "Northfield Mutual"),
+    (", Development Manager @ Larkspur Urban Partners (mixed-use + affordable housing, ~20 staff)", "Development Manager", "Larkspur Urban Partners"),
+    (", co-founder & CTO of **Kestrel Robotics**", "co-founder & CTO", "Kestrel Robotics"),
+    ("  |  Google Meet, 40 min", None, None),
+    (", PharmD, BCPS", None, None),
+    ("CRC II, oncology, Lakeshore University Health Cancer Center", "CRC II", "Lakeshore University Health Cancer Center"),
+])
+def test_appositive_after_a_name(rest, title, org):
+    assert appositive(rest) == (title, org)
+
+
+def test_prose_sentence_about_the_contact():
+    text = "I finally had coffee with Monique Dupree today. She's a medical social worker (LCSW) in the NICU at Riverside Children's Hospital, and more."
+    assert prose_role(text, ["Monique", "Dupree"]) == ("medical social worker", "Riverside Children's Hospital")
+    assert prose_role("Carla is VP of Communications at Tidewater Health, the hospital system.", ["Carla"]) == ("VP of Communications", "Tidewater Health")
+    assert prose_role("We met at 9. It was raining.", ["Jo"]) == (None, None)
+    assert prose_role("So I'm an associate in the healthcare group at Whitmore Castell, mostly sell-side.", []) == (
+        "associate in the healthcare group", "Whitmore Castell")
+
+
+def _contact(text, **meta):
+    note = Note(source="n.txt", text=text, sha256="0", format="txt", metadata={"file_mtime": "2026-03-01", **meta})
+    return extract_record(note, None)[0].contact
+
+
+def test_contact_is_the_person_met_not_the_teacher_or_the_student():
+    c = _contact("HSCI 210: Exploring Health Careers\nAssignment 3 (per Dr. Laura Finnegan's instructions)\nStudent: Alex Moreno\n\n"
+                 "Interview details\nAlex Moreno interviewed Brianna Calloway, OTR/L, a pediatric occupational therapist at Sunrise "
+                 "Pediatric Therapy, an outpatient clinic in Eastgate.\n\nSkills needed\nClinical reasoning.\n")
+    assert (c.name, c.title, c.organization) == ("Brianna Calloway", "pediatric occupational therapist", "Sunrise Pediatric Therapy")
+
+
+def test_title_on_the_line_under_the_name_and_meeting_details_skipped():
+    c = _contact("2026-01-22  |  call w/ Chiara Bellucci-Ré  |  Google Meet, 40 min\n"
+                 "Senior Localization Project Manager, Verbalis Language Services (Dublin office; remote from Turin)\n\n"
+                 "--- typical day ---\n- check the TMS\n")
+    assert (c.name, c.title, c.organization) == ("Chiara Bellucci-Ré", "Senior Localization Project Manager", "Verbalis Language Services")
+
+
+def test_front_matter_title_only_when_it_is_a_job_title():
+    assert _contact("Notes\n", contact="Jo Li", title="Senior Data Scientist").title == "Senior Data Scientist"
+    assert _contact("Notes\n", contact="Jo Li", title="Coffee chat with Jo").title is None
