@@ -585,7 +585,7 @@ _MET = re.compile(r"(interviewed|met with|\bmet\b|talked (to|with|w/)|spoke (to|
                   r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?)\s*(dr\.?\s+|mr\.?\s+|ms\.?\s+)?$", re.I)
 
 
-_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
+_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bSr)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
 
 
 def _writer_line(text: str, m: P.Mention) -> bool:
@@ -619,7 +619,7 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
         nxt = re.match(r"\n+([^\n]{3,})", text[line_end:]) if line_end >= 0 else None
         if nxt:
             t, o = appositive(_CLAUSE_END.split(nxt.group(1), maxsplit=1)[0])
-            title, org = t, org or o
+            title, org = t, (org or o) if t else org
     org = org or loose_org
     if not org:
         before = text[text.rfind("\n", 0, m.start) + 1:m.start].strip(" #*-–—|:")

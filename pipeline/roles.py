@@ -22,6 +22,12 @@ ROLE = re.compile(
     r"surgeon|resident|fellow|intern|researcher|adjuster|underwriter|economist|statistician|programmer|advisor|adviser|"
     r"representative|rep|agent|broker|curator|conservator|electrician|plumber|mechanic|operator|inspector|investigator|"
     r"paralegal|clerk|assistant|aide|owner|chief|dean|superintendent|principal|organizer|organiser|strategist|marketer|"
+    r"forester|arborist|ranger|chemist|dentist|optometrist|veterinarian|vet|technologist|sonographer|machinist|welder|"
+    r"carpenter|lineworker|lineman|driver|baker|farmer|gardener|landscaper|trainer|coach|instructor|tutor|ecologist|"
+    r"geologist|hydrologist|epidemiologist|psychologist|sociologist|counsellor|advocate|navigator|steward|registrar|"
+    r"educator|artist|musician|animator|photographer|filmmaker|author|linguist|mathematician|physicist|zoologist|"
+    r"botanist|judge|deputy|sergeant|detective|medic|emt|midwife|doula|audiologist|nutritionist|cook|bartender|"
+    r"receptionist|bookkeeper|banker|trader|realtor|appraiser|surveyor|drafter|contractor|builder|dispatcher|controller|"
     r"rdh|rn|lvt|slp|crc|np|pa)s?\b", re.I)
 ORG_WORD = re.compile(
     r"\b(Inc|LLC|LLP|Ltd|Corp|Company|Hospital|Health|Healthcare|University|College|School|Schools|District|Department|"
@@ -40,7 +46,9 @@ _PROSE = re.compile(
 _ORG_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:in|on) the [^,.;@]{1,30}?\s+)?(?:at|with|for|@)\s+(?:the\s+)?"
                         r"(?P<org>[A-Z][\w&'’.\-]*(?:\s+(?:of|and|&|for|the|de)?\s*[A-Z0-9][\w&'’.\-]*){0,5})")
 _UNIT = re.compile(r"\s+(?:in|on) the [\w&\- ]{1,30}?\b(?:group|team|department|unit|division|practice|lab|desk)\b", re.I)
-_FILLER = re.compile(r"^(?:a|an|the|now|currently)\s+|\s+(?:here|now|there|today)$", re.I)
+_FILLER = re.compile(r"^(?:who(?:'s|’s| is)|(?:she|he|they)(?:'s|’s| is| are)|a|an|the|now|currently)\s+|\s+(?:here|now|there|today)$", re.I)
+_DATE_OR_LABEL = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\b(?:mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
+                            r"(?:day)?\b|^(?:date|when|where|how|intro|via|format|length|location)\s*:", re.I)
 
 
 def appositive(rest: str) -> tuple[str | None, str | None]:
@@ -96,7 +104,7 @@ def _parts(rest: str) -> list[tuple[str, bool]]:
 
 def _skip(part: str) -> bool:
     words = part.split()
-    if _MEETING.search(part) or not re.search(r"[A-Za-z]", part) or len(words) > 10:
+    if _MEETING.search(part) or _DATE_OR_LABEL.search(part) or not re.search(r"[A-Za-z]", part) or len(words) > 10:
         return True
     if all(_CREDENTIAL.match(w.strip(".")) for w in words) and not ROLE.search(part):
         return True  # "PharmD, BCPS" (but "CRC II" and "RDH" are job titles)
@@ -106,7 +114,8 @@ def _skip(part: str) -> bool:
 
 
 def _title_like(part: str) -> bool:
-    return bool(ROLE.search(part)) and not re.search(r"[.!?]\s", part) and len(part.split()) <= 9
+    sentence_break = re.search(r"[.!?]\s", re.sub(r"\b(?:Sr|Jr|Snr|Asst|Assoc|Exec|Dir|Mgr|Dept)\.", "", part))
+    return bool(ROLE.search(part)) and not sentence_break and len(part.split()) <= 9
 
 
 def _org_like(part: str, marked: bool) -> bool:
@@ -124,5 +133,7 @@ def _department(part: str) -> bool:
 def _clean(value: str | None) -> str | None:
     if not value:
         return None
-    value = _FILLER.sub("", value.strip(" ,.;:-–—\"'“”"))
-    return _FILLER.sub("", value).strip(" ,.;:") or None
+    value = value.strip(" ,.;:-–—\"'“”")
+    for _ in range(3):  # "she's the training director" -> "training director"
+        value = _FILLER.sub("", value)
+    return value.strip(" ,.;:") or None
