@@ -54,3 +54,16 @@ def test_title_on_the_line_under_the_name_and_meeting_details_skipped():
 def test_front_matter_title_only_when_it_is_a_job_title():
     assert _contact("Notes\n", contact="Jo Li", title="Senior Data Scientist").title == "Senior Data Scientist"
     assert _contact("Notes\n", contact="Jo Li", title="Coffee chat with Jo").title is None
+
+
+def test_a_date_line_under_the_heading_is_not_the_organisation():
+    c = _contact("# Informational — Keisha Grant, City Forester (City of Millbrook)\n\n**Date:** Tuesday, April 7\n\n## What she does\n- inspections\n")
+    assert (c.title, c.organization) == ("City Forester", "City of Millbrook")
+
+
+def test_referral_roles_come_from_the_same_readers():
+    text = ("Call with Tony Saldana\n\nPEOPLE\n- said call Carol Jennings, she's the training director at the JATC, 503-555-0147\n"
+            "- His manager, **Kristin Alvarado** (Sr. Manager, Inventory Planning) — he'll ask if she'd do 15 min w/ me.\n")
+    refs = {r.name: r for r in extract_record(Note(source="n.txt", text=text, sha256="0", format="txt", metadata={}), None)[0].referrals}
+    assert (refs["Carol Jennings"].title, refs["Carol Jennings"].organization) == ("training director", "JATC")
+    assert refs["Kristin Alvarado"].title == "Sr. Manager"
