@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import GoldError
+from pipeline.followups import build_tasks
 from pipeline.ingest import read_note
 from pipeline.people import same_person
 from pipeline.schema import Record
@@ -104,6 +105,7 @@ def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
     for f in ("day_in_life", "advice", "how_to_get_in", "fit"):
         s[f] = _coverage([i.text for i in getattr(rec, f)], getattr(gold, f))
     s["outlook"] = _coverage([i.text for i in rec.outlook.points], gold.outlook.points)
+    s["follow_ups"] = _coverage([t.action for t in build_tasks(rec) if t.status != "done"], gold.follow_ups)
     s["contact_name"] = names_match(rec.contact.name or "", gold.contact.name or "") if gold.contact.name else None
     for f, got, want in (("contact_title", rec.contact.title, gold.contact.title), ("contact_org", rec.contact.organization, gold.contact.organization)):
         s[f] = _same_text(got, want) if want else None
@@ -148,7 +150,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         tp, fp, fn = (sum(r[f][k] for r in rows) for k in ("tp", "fp", "fn"))
         p, rcl = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0
         out[f] = {"precision": round(p, 3), "recall": round(rcl, 3), "f1": round(2 * p * rcl / (p + rcl), 3) if p + rcl else 0.0}
-    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
+    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook", "follow_ups"):
         hit, total = sum(r[f]["hit"] for r in rows), sum(r[f]["total"] for r in rows)
         on, n = sum(r[f]["on_topic"] for r in rows), sum(r[f]["n_pred"] for r in rows)
         out[f] = {"recall": round(hit / total, 3) if total else 1.0, "on_topic": round(on / n, 3) if n else 1.0}
@@ -193,7 +195,7 @@ def _grounded(text: str, rec: Record) -> tuple[int, int]:
 
 def _words(s: str) -> list[str]:
     """Content words, lower-cased, with a plural 's' dropped ('assistants' matches 'assistant')."""
-    words = [w.strip(".-,") for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with "))]
+    words = [w.strip(".-,") for w in re.findall(r"[\w'’+/&#.-]+", s.lower().replace("w/", "with ").replace("e-mail", "email"))]
     return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words if w and w not in _STOP]
 
 
@@ -219,7 +221,7 @@ def format_table(*results: dict[str, Any]) -> str:
     for f in ("referrals", "job_leads", "skills"):
         rows.append((f"{f} P / R / F1", [f"{r[f]['precision']:.2f} / {r[f]['recall']:.2f} / {r[f]['f1']:.2f}" for r in results]))
     rows.append(("mentioned-only people taken as referrals", [r["trap_hits"] for r in results]))
-    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook"):
+    for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook", "follow_ups"):
         rows.append((f"{f} key-phrase recall (on-topic share)", [f"{r[f]['recall']:.2f} ({r[f]['on_topic']:.2f})" for r in results]))
     for f in ("contact_name", "contact_title", "contact_org", "referral_title", "referral_org", "sentiment", "date"):
         rows.append((f"{f} accuracy", ["n/a" if r[f] is None else f"{r[f]:.2f}" for r in results]))

@@ -463,8 +463,9 @@ def _duplicate_target(
 
     Rules, in order: (1) the promise says "thank..." and names no referral -> thank_you;
     (2) it names exactly one referral (first or last name token, see `_mentions_person`)
-    -> that referral task; (3) its words cover at least half of a job-lead title's words
-    (best overlap wins) -> that job_lead task. Ambiguous matches are not merged.
+    -> that referral task; (3) it starts with applying or watching for something and its words
+    cover at least half of a job-lead title's words (best overlap wins) -> that job_lead task.
+    Ambiguous matches are not merged.
     """
     named = [task for task in referrals if task.person and _mentions_person(text, task.person)]
     if _THANK_RE.search(text.lower()) and not named:
@@ -472,11 +473,18 @@ def _duplicate_target(
     if len(named) == 1:
         return named[0]
     best, best_score = None, 0.0
+    if not _LEAD_ACTION.match(text):
+        return None  # "Build 2 practice pro formas before the analyst posting goes up" is its own task
     for lead, task in zip(record.job_leads, leads):
         score = _title_overlap(text, lead.title)
         if score >= TITLE_OVERLAP_MIN and score > best_score:
             best, best_score = task, score
     return best
+
+
+_LEAD_ACTION = re.compile(r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?(?:apply|submit|send (?:in|my)|watch|check|look (?:for|out)|"
+                          r"keep an eye|set (?:up )?(?:an? )?(?:alert|reminder)|bookmark|track|follow|ask about|email|e-mail|call|"
+                          r"sign up|register|get (?:my )?application)\b", re.I)
 
 
 def _absorb_promise(target: Task, promise: Promise, anchor: date | None) -> None:

@@ -199,6 +199,12 @@ def test_duplicate_promises_merge_into_generated_tasks():
     assert "apply PRN tech posting" in prn.why
 
 
+def test_preparing_for_an_opening_is_its_own_task():
+    promises = [Promise(action="Build 2 practice pro formas before the PRN tech posting goes up", evidence=span(1))]
+    tasks = build_tasks(make_record(promises=promises))
+    assert [t.action for t in by_kind(tasks, "promise")] == [promises[0].action]
+
+
 def test_unrelated_promise_is_not_merged():
     promises = [Promise(action="email Dana about volunteering", evidence=span(1))]
     tasks = build_tasks(make_record(promises=promises))

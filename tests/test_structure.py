@@ -23,6 +23,8 @@ def _topics(text):
     ("what they want in ppl:", "skills"),
     ("ppl to talk to:", "people"),
     ("=== Outlook ===", "outlook"),
+    ("Next:", "todo"),
+    ("### Next", "todo"),
 ])
 def test_heading_shapes_give_their_topic(heading, topic):
     topics, _ = _topics(f"Met Ana Lima.\n\n{heading}\n- first point about it here\n")
