@@ -311,6 +311,8 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     if seg.kind == "bullet" and at <= 2 and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
         score += 2
     before = seg.text[:at]
+    if re.search(r"\babout\s+(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+)?$", before):
+        return 0  # "ask any librarian about Dewey": the person is the subject, not someone to contact
     imperative = _CONTACT_VERB.match(before) is not None
     if _CONTACT_VERB.search(before) and (imperative or seg.topic == "todo" or seg.speaker is None and _PROMISE.search(seg.text)):
         score += 3
@@ -478,7 +480,7 @@ def _field(note: Note, contact: Contact) -> str | None:
 
 
 def _writer_names(note: Note, layout: Layout) -> set[str]:
-    names: set[str] = set()
+    names: set[str] = set(_byline_names(note.text))
     emails = _email_people(note.text)
     if emails:
         names.add(_email_seeker(note.text, emails))
@@ -487,6 +489,14 @@ def _writer_names(note: Note, layout: Layout) -> set[str]:
         if seeker:
             names.add(seeker)
     return {n for n in names if n}
+
+
+def _byline_names(text: str) -> list[str]:
+    """'Student: Alex Moreno', 'By: ...' near the top, and the subject of 'Alex Moreno interviewed ...'."""
+    head = text[:1500]
+    lines = re.findall(r"^\s*(?:student|by|author|written by|name|submitted by)\s*:\s*([^\n]{3,60})$", head, re.I | re.M)
+    lines += re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}) (?:interviewed|met with|spoke with|talked with)\b", head)
+    return [m.name for line in lines for m in P.find_names(line, header=True)[:1]]
 
 
 _GRATITUDE = re.compile(r"\b(thank you|thanks)( so much| again)? (for|to you for) (taking|your time|the time|talking|chatting|meeting|the call|speaking|making time)", re.I)

@@ -51,7 +51,8 @@ NEGATIVE_CUES = re.compile(
     r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|boss|manager|supervisor|"
     r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
     r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
-    r"doesn't have anybody|didn't have anybody|no one specific|nobody specific)", re.I)
+    r"doesn't have anybody|didn't have anybody|no one specific|nobody specific|"
+    r"tell \S+(?: \S+)? (?:that )?i said (?:hi|hello)|say hi to|(?:give|send) \S+(?: \S+)? my (?:best|regards|love))", re.I)
 
 
 @dataclass

@@ -170,3 +170,13 @@ def test_a_prose_paragraph_keeps_its_topic_without_a_model():
             "Travel contracts dried up after the pandemic boom.\n\nTODO\n- thank-you note to Ana\n")
     rec, _ = extract_record(_note(text), None)
     assert [p.text for p in rec.outlook.points][-1] == "Travel contracts dried up after the pandemic boom."
+
+
+def test_greetings_subjects_and_the_writer_are_not_referrals():
+    text = ("Student: Alex Moreno\n\nAlex Moreno interviewed Brianna Calloway, a pediatric occupational therapist at Sunrise.\n\n"
+            "PEOPLE\nBrianna suggested that Alex contact Dr. Imani Reyes about admissions.\n"
+            "Ask any librarian about Dewey, we all have opinions.\n"
+            "Your professor is right, by the way, tell Dr. Whitlow I said hello.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Dr. Imani Reyes"]
+    assert rec.contact.name == "Brianna Calloway"
