@@ -308,7 +308,8 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     score = 2 * (seg.topic == "people" and structural) + (seg.topic == "how_to_get_in" and structural)
     score += 2 if P.REFERRAL_CUES.search(seg.text) else (1 if P.REFERRAL_CUES.search(block) else 0)
     score += bool(P.EMAIL_RE.search(seg.text) or P.PHONE_RE.search(seg.text))
-    if seg.kind == "bullet" and at <= 2 and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
+    lead_in = at <= 2 or re.fullmatch(r"\W*(?:also|and|plus|then|maybe|oh,? and|\+)\W*", seg.text[:at], re.I)
+    if seg.kind == "bullet" and lead_in and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
         score += 2
     before = seg.text[:at]
     if re.search(r"\babout\s+(?:Dr\.?\s+|Mr\.?\s+|Ms\.?\s+)?$", before):

@@ -176,7 +176,8 @@ def test_greetings_subjects_and_the_writer_are_not_referrals():
     text = ("Student: Alex Moreno\n\nAlex Moreno interviewed Brianna Calloway, a pediatric occupational therapist at Sunrise.\n\n"
             "PEOPLE\nBrianna suggested that Alex contact Dr. Imani Reyes about admissions.\n"
             "Ask any librarian about Dewey, we all have opinions.\n"
-            "Your professor is right, by the way, tell Dr. Whitlow I said hello.\n")
+            "Your professor is right, by the way, tell Dr. Whitlow I said hello.\n"
+            "- Also Mei-Lin Cho, a federally certified interpreter who mentors new people.\n")
     rec, _ = extract_record(_note(text), None)
-    assert [r.name for r in rec.referrals] == ["Dr. Imani Reyes"]
+    assert [r.name for r in rec.referrals] == ["Dr. Imani Reyes", "Mei-Lin Cho"]
     assert rec.contact.name == "Brianna Calloway"
