@@ -349,11 +349,28 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     if not title:
         t, o = prose_role(after[:300], [])
         loose = _title_org(after)[0]
-        title, org = t or (loose if loose and ROLE.search(loose) else None), org or o
-    org = org or _title_org(after)[1]
+        plain = loose and ROLE.search(loose) and len(loose.split()) <= 5 and not re.search(r"\b(and|if|ask|i|you|he|she|they)\b", loose, re.I)
+        title, org = t or (loose if plain else None), org or o
+    org = org or _title_org(after)[1] or _colleague_org(seg.text, email.group(0) if email else None, contact)
     return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,
                     phone=phone.group(0) if phone else None, context=seg.text[:300],
                     evidence=Span(start=m.start, end=m.end, quote=text[m.start:m.end]))
+
+
+_COLLEAGUE = re.compile(r"\b(in (?:her|his|their|my|our) (?:group|team|department|unit|office|lab)|(?:her|his|their|my|our) "
+                        r"(?:manager|boss|colleague|coworker|co-worker|team ?mate|director|supervisor|lead)|on (?:her|his|their|my|our) team|"
+                        r"colleague|coworker|co-worker|works with (?:her|him|them)|down the hall)\b", re.I)
+
+
+def _colleague_org(line: str, email: str | None, contact: Contact) -> str | None:
+    """The contact's organisation for a colleague: the e-mail domain spells it, or the note says so."""
+    org = contact.organization
+    if not org:
+        return None
+    squashed = re.sub(r"[^a-z0-9]", "", org.lower())
+    domain = email.split("@", 1)[1].split(".")[0].lower() if email else ""
+    same_domain = len(domain) >= 4 and (domain in squashed or squashed.startswith(domain[:8]))
+    return org if same_domain or _COLLEAGUE.search(line) else None
 
 
 def _add_referral(found: list[Referral], new: Referral) -> None:

@@ -28,7 +28,7 @@ ROLE = re.compile(
     r"educator|artist|musician|animator|photographer|filmmaker|author|linguist|mathematician|physicist|zoologist|"
     r"botanist|judge|deputy|sergeant|detective|medic|emt|midwife|doula|audiologist|nutritionist|cook|bartender|"
     r"receptionist|bookkeeper|banker|trader|realtor|appraiser|surveyor|drafter|contractor|builder|dispatcher|controller|"
-    r"rdh|rn|lvt|slp|crc|np|pa)s?\b", re.I)
+    r"rdh|rn|lvt|slp|crc|np|pa|pmm|cra|gc|cota|ota|pta|cfi)s?\b", re.I)
 ORG_WORD = re.compile(
     r"\b(Inc|LLC|LLP|Ltd|Corp|Company|Hospital|Health|Healthcare|University|College|School|Schools|District|Department|"
     r"City|County|State|Bank|Group|Partners|Labs?|Services|Center|Centre|Clinic|Foundation|Project|Society|Agency|Energy|"
@@ -38,11 +38,13 @@ ORG_WORD = re.compile(
 _MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coffee|in person|\bmins?\b|minutes|~|cafeteria|break room|"
                       r"lunch|today|tonight|this (morning|afternoon|evening)|yesterday|last week|\d{1,2}[:/]\d|\bhe paid\b|\bshe paid\b)", re.I)
 _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
-_SPLIT = re.compile(r"\s*(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s)\s*")
-_ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor)\s*$")
+_SPLIT = re.compile(r"\s*(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
+_ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor|\bw/)\s*$")
+_RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
 _PROSE = re.compile(
     r"(?:\b(?:she|he|they)(?:'?s|’s| is| was| are)|\bI'?m|\bI am|\b(?:{names})(?:'s|’s| is| was))\s+(?:now\s+|currently\s+|also\s+)?"
-    r"(?:(?:a|an|the)\s+)?(?P<title>[^.,;()!?\n*]{2,80}?)(?=\s+(?:at|with|for|in|on|who|that|which|since|from)\b|\s*[(,.;!?\n*]|$)", re.I)
+    r"(?:(?:a|an|the)\s+)?(?P<title>[^.,;()!?\n*]{2,80}?)(?=\s+(?:at|with|for|in|on|who|that|which|since|from|and (?:he|she|they|i))\b|"
+    r"\s*[(,.;!?\n*]|$)", re.I)
 _ORG_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:in|on) the [^,.;@]{1,30}?\s+)?(?:at|with|for|@)\s+(?:the\s+)?"
                         r"(?P<org>[A-Z][\w&'’.\-]*(?:\s+(?:of|and|&|for|the|de)?\s*[A-Z0-9][\w&'’.\-]*){0,5})")
 _UNIT = re.compile(r"\s+(?:in|on) the [\w&\- ]{1,30}?\b(?:group|team|department|unit|division|practice|lab|desk)\b", re.I)
@@ -65,7 +67,7 @@ def appositive(rest: str) -> tuple[str | None, str | None]:
         return None, _clean(parts[org_at][0]) if org_at is not None else None
     end = org_at if org_at is not None and org_at > title_at else title_at + 1
     kept = [parts[i][0] for i in range(title_at, end) if i == title_at or _department(parts[i][0])]
-    title, org = _clean(", ".join(kept)), _clean(parts[org_at][0]) if org_at is not None else None
+    title, org = _clean(_RELATIVE.sub("", ", ".join(kept))), _clean(parts[org_at][0]) if org_at is not None else None
     of = re.match(r"(.+?)\s+of\s+(.+)$", title or "")
     if of and ORG_WORD.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
         title, org = of.group(1), org or of.group(2)
@@ -94,7 +96,7 @@ def _parts(rest: str) -> list[tuple[str, bool]]:
     for m in list(_SPLIT.finditer(rest)) + [None]:
         end = m.start() if m else len(rest)
         piece = rest[pos:end].strip(" \"'“”")
-        lead = re.match(r"(?:at|@|with)\s+", piece)
+        lead = re.match(r"(?:at|@|with|w/)\s*", piece)
         if piece:
             out.append((piece[lead.end():] if lead else piece, bool(lead) or bool(_ORG_MARK.search(rest[:pos]))))
         if m:
@@ -114,6 +116,7 @@ def _skip(part: str) -> bool:
 
 
 def _title_like(part: str) -> bool:
+    part = _RELATIVE.sub("", part)
     sentence_break = re.search(r"[.!?]\s", re.sub(r"\b(?:Sr|Jr|Snr|Asst|Assoc|Exec|Dir|Mgr|Dept)\.", "", part))
     return bool(ROLE.search(part)) and not sentence_break and len(part.split()) <= 9
 

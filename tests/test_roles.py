@@ -67,3 +67,19 @@ def test_referral_roles_come_from_the_same_readers():
     refs = {r.name: r for r in extract_record(Note(source="n.txt", text=text, sha256="0", format="txt", metadata={}), None)[0].referrals}
     assert (refs["Carol Jennings"].title, refs["Carol Jennings"].organization) == ("training director", "JATC")
     assert refs["Kristin Alvarado"].title == "Sr. Manager"
+
+
+@pytest.mark.parametrize("rest,title,org", [
+    (" — basketball ops analyst w/ the Summit City Stags (G League). they were in grad school", "basketball ops analyst", "Summit City Stags"),
+    (", a federally certified interpreter who mentors new people through NAJIT", "federally certified interpreter", None),
+])
+def test_referral_appositives(rest, title, org):
+    assert appositive(rest.split(". ")[0]) == (title, org)
+
+
+def test_a_colleague_works_where_the_contact_works():
+    text = ("Coffee with Marisol Ochoa, clinical pharmacist @ Mercy Valley Regional\n\nPEOPLE\n"
+            "- Dr. Kwame Asante - PGY1 residency director, kasante@mercyvalley.org\n"
+            "- Pete Novak - her manager, great to talk to\n- Ana Ruiz - runs a startup, ana@sprout.io\n")
+    refs = {r.name: r.organization for r in extract_record(Note(source="n.txt", text=text, sha256="0", format="txt", metadata={}), None)[0].referrals}
+    assert refs == {"Dr. Kwame Asante": "Mercy Valley Regional", "Pete Novak": "Mercy Valley Regional", "Ana Ruiz": None}
