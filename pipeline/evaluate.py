@@ -107,7 +107,8 @@ def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:
     s["outlook"] = _coverage([i.text for i in rec.outlook.points], gold.outlook.points)
     s["follow_ups"] = _coverage([t.action for t in build_tasks(rec) if t.status != "done"], gold.follow_ups)
     s["contact_name"] = names_match(rec.contact.name or "", gold.contact.name or "") if gold.contact.name else None
-    for f, got, want in (("contact_title", rec.contact.title, gold.contact.title), ("contact_org", rec.contact.organization, gold.contact.organization)):
+    for f, got, want in (("contact_title", rec.contact.title, gold.contact.title), ("contact_org", rec.contact.organization, gold.contact.organization),
+                         ("field", rec.field, gold.field)):
         s[f] = _same_text(got, want) if want else None
     s["sentiment"] = (rec.outlook.sentiment == gold.outlook.sentiment) if gold.outlook.sentiment else None
     s["date"] = (rec.interview_date == gold.interview_date) if gold.interview_date else None
@@ -128,7 +129,7 @@ def _referral_details(rec: Record, gold: Gold) -> tuple[list[bool], list[bool]]:
 
 
 def _same_text(got: str | None, want: str) -> bool:
-    """A contact's title or organisation: most of the gold words, and mostly gold words."""
+    """A title, organisation or field: at least half of the gold words, and at least half of ours are gold words."""
     return bool(got) and overlap(want, got) >= 0.5 and overlap(got, want) >= 0.5  # type: ignore[arg-type]
 
 
@@ -154,7 +155,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         hit, total = sum(r[f]["hit"] for r in rows), sum(r[f]["total"] for r in rows)
         on, n = sum(r[f]["on_topic"] for r in rows), sum(r[f]["n_pred"] for r in rows)
         out[f] = {"recall": round(hit / total, 3) if total else 1.0, "on_topic": round(on / n, 3) if n else 1.0}
-    for f in ("contact_name", "contact_title", "contact_org", "sentiment", "date"):
+    for f in ("contact_name", "contact_title", "contact_org", "field", "sentiment", "date"):
         vals = [r[f] for r in rows if r[f] is not None]
         out[f] = round(sum(vals) / len(vals), 3) if vals else None
     for f in ("referral_title", "referral_org"):
@@ -223,7 +224,7 @@ def format_table(*results: dict[str, Any]) -> str:
     rows.append(("mentioned-only people taken as referrals", [r["trap_hits"] for r in results]))
     for f in ("day_in_life", "advice", "how_to_get_in", "fit", "outlook", "follow_ups"):
         rows.append((f"{f} key-phrase recall (on-topic share)", [f"{r[f]['recall']:.2f} ({r[f]['on_topic']:.2f})" for r in results]))
-    for f in ("contact_name", "contact_title", "contact_org", "referral_title", "referral_org", "sentiment", "date"):
+    for f in ("contact_name", "contact_title", "contact_org", "referral_title", "referral_org", "field", "sentiment", "date"):
         rows.append((f"{f} accuracy", ["n/a" if r[f] is None else f"{r[f]:.2f}" for r in results]))
     rows.append(("grounded items", [f"{r['grounded_rate']:.1%}" for r in results]))
     rows.append(("median seconds per note", [r["seconds_median"] for r in results]))

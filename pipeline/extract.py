@@ -21,7 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
-from pipeline.roles import ORG_WORD, ROLE, appositive, prose_role
+from pipeline.roles import ORG_WORD, ROLE, appositive, field_from_title, prose_role
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -494,7 +494,7 @@ def _field(note: Note, contact: Contact) -> str | None:
         for t in tags:
             if str(t).startswith("career/"):
                 return str(t).split("/", 1)[1].replace("-", " ")
-    return contact.title
+    return field_from_title(contact.title) or contact.title
 
 
 def _writer_names(note: Note, layout: Layout) -> set[str]:

@@ -140,3 +140,54 @@ def _clean(value: str | None) -> str | None:
     for _ in range(3):  # "she's the training director" -> "training director"
         value = _FILLER.sub("", value)
     return value.strip(" ,.;:") or None
+
+
+# --- career field ------------------------------------------------------------------------------
+
+_FIELD_OF = {  # job word -> field word; other '-ist/-er/-or' words follow the rules in `_field_word`
+    "pharmacist": "pharmacy", "dietitian": "dietetics", "nutritionist": "nutrition", "librarian": "library science",
+    "actuary": "actuarial science", "attorney": "law", "lawyer": "law", "paralegal": "law", "paramedic": "EMS", "emt": "EMS",
+    "pilot": "aviation", "captain": "aviation", "nurse": "nursing", "rn": "nursing", "physician": "medicine",
+    "doctor": "medicine", "surgeon": "surgery", "dentist": "dentistry", "hygienist": "hygiene", "rdh": "dental hygiene",
+    "archivist": "archives", "curator": "museums", "economist": "economics", "chemist": "chemistry",
+    "electrician": "electrical work", "plumber": "plumbing", "accountant": "accounting", "auditor": "auditing",
+    "teacher": "teaching", "professor": "academia", "interpreter": "interpreting", "translator": "translation",
+    "analyst": "analysis", "consultant": "consulting", "recruiter": "recruiting", "vet": "veterinary technology",
+    "lvt": "veterinary technology", "crc": "clinical research", "cra": "clinical research", "slp": "speech-language pathology",
+    "firefighter": "firefighting", "worker": "work", "scientist": "science", "technician": "technology", "tech": "technology",
+    "forester": "forestry", "engineer": "engineering", "developer": "development", "designer": "design", "writer": "writing", "officer": "", "associate": "", "manager": "management",
+    "director": "", "lead": "", "head": "", "chief": "", "founder": "", "co-founder": "", "cto": "", "ceo": "", "vp": "",
+    "president": "", "principal": "", "partner": "", "specialist": "", "assistant": "", "coordinator": "coordination",
+}
+_SENIORITY = re.compile(r"\b(senior|sr\.?|junior|jr\.?|lead|staff|principal|chief|head|assistant|associate|deputy|board-certified|"
+                        r"certified|licensed|registered|outpatient|inpatient|pediatric|prenatal|and reproductive|i{1,3}|iv|[a-z]?\d+)\b", re.I)
+
+
+def field_from_title(title: str | None) -> str | None:
+    """A career field named from a job title: 'Wildlife Biologist' -> 'wildlife biology',
+    'Senior Localization Project Manager' -> 'localization project management', 'A320 captain' -> 'aviation'."""
+    if not title:
+        return None
+    head = re.split(r"[,(/;]| - | — | of | at | in ", title)[0]
+    words = [w for w in _SENIORITY.sub(" ", head).split() if w not in ("&", "and", "+")]
+    if not words:
+        return None
+    last = words[-1].lower()
+    field = _FIELD_OF.get(last, _field_word(last))
+    rest = " ".join(w for w in words[:-1] if _FIELD_OF.get(w.lower()) != "")
+    of = re.search(r"\bof ([A-Za-z][\w &-]{2,40})$", title)
+    if field == "" and not rest:
+        return of.group(1).lower() if of else None  # "Director of Development" -> "development"
+    if field in ("work", "analysis", "management", "coordination") and not rest:
+        return None  # "Analyst", "Manager": the title alone names no field
+    if last in ("pilot", "captain", "paramedic", "emt", "crc", "cra", "lvt", "vet", "slp", "rdh", "actuary", "librarian", "professor"):
+        return field
+    return f"{rest} {field}".strip().lower() if rest and not rest.isupper() else f"{rest} {field}".strip()
+
+
+def _field_word(word: str) -> str:
+    for suffix, repl in (("ologist", "ology"), ("ician", "ics"), ("therapist", "therapy"), ("ist", "y"), ("eer", "eering"),
+                         ("ographer", "ography"), ("ner", "ning"), ("ter", "ting"), ("ger", "gement"), ("er", "ing"), ("or", "ing")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + repl
+    return word

@@ -83,3 +83,18 @@ def test_a_colleague_works_where_the_contact_works():
             "- Pete Novak - her manager, great to talk to\n- Ana Ruiz - runs a startup, ana@sprout.io\n")
     refs = {r.name: r.organization for r in extract_record(Note(source="n.txt", text=text, sha256="0", format="txt", metadata={}), None)[0].referrals}
     assert refs == {"Dr. Kwame Asante": "Mercy Valley Regional", "Pete Novak": "Mercy Valley Regional", "Ana Ruiz": None}
+
+
+@pytest.mark.parametrize("title,field", [
+    ("Wildlife Biologist", "wildlife biology"),
+    ("Senior Localization Project Manager", "localization project management"),
+    ("A320 captain", "aviation"),
+    ("pediatric occupational therapist", "occupational therapy"),
+    ("Data Services Librarian", "library science"),
+    ("Director of Development", "development"),
+    ("Analyst", None),
+    (None, None),
+])
+def test_field_from_title(title, field):
+    from pipeline.roles import field_from_title
+    assert field_from_title(title) == field
