@@ -38,7 +38,7 @@ _PATTERNS = [
     re.compile(r"\b(?:apply (?:to|for)|applications? for|accepting applications for|posting for)\s+(?:the\s+|a\s+|an\s+)?([^,.;()]{3,60}?)(?=\s+(?:posting|job|before|by|through|on|at|when|once|if|after|this|next)\b|[,.;(]|$)", re.I),
     re.compile(r"\b(?:the|a|an|our)\s+([\w&/\- ]{3,60}?)\s+(?:posting|job|role|position|opening)s?\b", re.I),
     re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}(?i:" + HEAD + r"))\b(?:\s*\([^)]{1,50}\))?"),
-    re.compile(r"\b((?:next year's|spring|summer|fall|winter|next|the)\s+[\w ]{0,30}?" + HEAD + r")\b", re.I),
+    re.compile(r"\b((?:next year's|spring|summer|fall|winter|next|the)\s+[\w ]{0,30}" + HEAD + r")\b", re.I),
 ]
 
 

@@ -301,6 +301,9 @@ def _topics_from_questions(layout: Layout) -> None:
     for seg in layout.segments:
         if seg.kind != "turn":
             continue
+        if seg.speaker != seeker and _SELF.match(seg.speaker or ""):
+            seg.topic, seg.topic_source, turn = None, None, []  # "Me: I liked the pace" is the writer's own note
+            continue
         if seg.speaker != seeker:
             turn = []
             if topic:
@@ -327,6 +330,7 @@ def _seeker(layout: Layout) -> str | None:
     return best
 
 
+_SELF = re.compile(r"(me|i|myself|my notes?|notes?|note to self)$", re.I)
 _FOLLOW_UP_QUESTION = re.compile(r"^(and\b|so\b|what about|how about|how much|how many|how long|how often|is that|does that|what else|was that)", re.I)
 _QUESTION_TOPICS: list[tuple[str, str]] = [
     ("people", r"(who (else )?(should|could|would) i (talk|reach|contact|speak)|anyone (else )?(i should|you'd|you would)|(talk|speak) to next|introduc)"),

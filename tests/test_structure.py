@@ -94,3 +94,15 @@ def test_prose_without_headings_keeps_its_content_after_the_intro():
 ])
 def test_skill_phrases_are_the_heads_of_their_lines(line, prose, expected):
     assert [line[a:b] for a, b in skill_spans(line, prose)] == expected
+
+
+def test_q_and_a_notes_and_the_writers_own_lines():
+    text = ("Chat with Dana Reyes, nurse manager at Saint Luke's Hospital, 3/3\n\n"
+            "Q: What skills matter most?\nA: Critical thinking, time management, and Epic charting.\n\n"
+            "Q: How do people get hired?\nA: Most new grads come through the nurse residency program; applications open in February.\n\n"
+            "Q: Who else should I talk to?\nA: Talk to Mark Chen in HR, mark.chen@stlukes.org.\n\n"
+            "Me: I liked the pace, not sure about nights.\n")
+    topics, layout = _topics(text)
+    assert layout.is_transcript
+    assert topics["Critical thinking, time management, and Epic charting."] == "skills"
+    assert topics["I liked the pace, not sure about nights."] is None  # left to the cues (fit), not the people answer
