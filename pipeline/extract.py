@@ -21,7 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
-from pipeline.roles import ORG_WORD, ROLE, appositive, field_from_title, prose_role
+from pipeline.roles import ORG_WORD, ROLE, title_like, appositive, field_from_title, prose_role
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -233,7 +233,7 @@ def lexicon_sentiment(text: str) -> str:
         if _MIXED.search(sentence):
             return "mixed"
         verdict = _VERDICT.search(sentence)
-        if verdict:
+        if verdict and not re.search(r"\b(but|however|though|although|yet)\b", sentence, re.I):  # "tough, but ... growing"
             return "positive" if verdict.group("pos") else "negative"
     if _MIXED.search(text):
         return "mixed"
@@ -349,7 +349,7 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     if not title:
         t, o = prose_role(after[:300], [])
         loose = _title_org(after)[0]
-        plain = loose and ROLE.search(loose) and len(loose.split()) <= 5 and not re.search(r"\b(and|if|ask|i|you|he|she|they)\b", loose, re.I)
+        plain = loose and title_like(loose) and len(loose.split()) <= 5 and not re.search(r"\b(and|if|ask|i|you|he|she|they)\b", loose, re.I)
         title, org = t or (loose if plain else None), org or o
     org = org or _title_org(after)[1] or _colleague_org(seg.text, email.group(0) if email else None, contact)
     return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,

@@ -28,7 +28,7 @@ ROLE = re.compile(
     r"educator|artist|musician|animator|photographer|filmmaker|author|linguist|mathematician|physicist|zoologist|"
     r"botanist|judge|deputy|sergeant|detective|medic|emt|midwife|doula|audiologist|nutritionist|cook|bartender|"
     r"receptionist|bookkeeper|banker|trader|realtor|appraiser|surveyor|drafter|contractor|builder|dispatcher|controller|"
-    r"rdh|rn|lvt|slp|crc|np|pa|pmm|cra|gc|cota|ota|pta|cfi)s?\b", re.I)
+    r"mgr|rdh|rn|lvt|slp|crc|np|pa|pmm|cra|gc|cota|ota|pta|cfi)s?\b", re.I)
 ORG_WORD = re.compile(
     r"\b(Inc|LLC|LLP|Ltd|Corp|Company|Hospital|Health|Healthcare|University|College|School|Schools|District|Department|"
     r"City|County|State|Bank|Group|Partners|Labs?|Services|Center|Centre|Clinic|Foundation|Project|Society|Agency|Energy|"
@@ -40,6 +40,8 @@ _MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coff
 _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
 _SPLIT = re.compile(r"\s*(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
 _ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor|\bw/)\s*$")
+_VERB = re.compile(r"\b(went|goes|does|did|runs|ran|coordinates|organizes|handles|said|says|is|was|are|were|has|had|will|would|can|"
+                   r"got|gets|moved|left|joined|started|works|worked|knows|loves|hires|met)\b", re.I)
 _RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
 _PROSE = re.compile(
     r"(?:\b(?:she|he|they)(?:'?s|’s| is| was| are)|\bI'?m|\bI am|\b(?:{names})(?:'s|’s| is| was))\s+(?:now\s+|currently\s+|also\s+)?"
@@ -59,7 +61,7 @@ def appositive(rest: str) -> tuple[str | None, str | None]:
     the organisation is the last part marked by '@'/'at' or an organisation word, else the last
     capitalised part."""
     parts = _parts(rest)
-    title_at = next((i for i, (p, _) in enumerate(parts) if _title_like(p)), None)
+    title_at = next((i for i, (p, _) in enumerate(parts) if title_like(p)), None)
     orgs = [i for i, (p, marked) in enumerate(parts) if (title_at is None or i > title_at) and _org_like(p, marked)]
     marked = [i for i in orgs if parts[i][1] or ORG_WORD.search(parts[i][0])]
     org_at = marked[-1] if marked else (orgs[-1] if orgs else None)
@@ -80,7 +82,7 @@ def prose_role(text: str, names: list[str]) -> tuple[str | None, str | None]:
     rx = re.compile(_PROSE.pattern.replace("{names}", "|".join(re.escape(n) for n in names if n) or "(?!)"), re.I)
     for m in rx.finditer(text):
         title = _clean(m.group("title"))
-        if title and _title_like(title) and len(title.split()) <= 8:
+        if title and title_like(title) and len(title.split()) <= 8:
             unit = _UNIT.match(text[m.end():])  # "an associate in the healthcare group"
             title, end = (f"{title}{unit.group(0)}", m.end() + unit.end()) if unit else (title, m.end())
             org = _ORG_AFTER.match(text[end:])
@@ -115,10 +117,11 @@ def _skip(part: str) -> bool:
     return looks_like_person(part) and not ROLE.search(part)
 
 
-def _title_like(part: str) -> bool:
+def title_like(part: str) -> bool:
     part = _RELATIVE.sub("", part)
     sentence_break = re.search(r"[.!?]\s", re.sub(r"\b(?:Sr|Jr|Snr|Asst|Assoc|Exec|Dir|Mgr|Dept)\.", "", part))
-    return bool(ROLE.search(part)) and not sentence_break and len(part.split()) <= 9
+    clause = re.match(r"(he|she|they|i|we|you|it|and|or|but|so|then|if|to|on|in|about|from|by|re)\b", part, re.I) or _VERB.search(part)
+    return bool(ROLE.search(part)) and not sentence_break and not clause and len(part.split()) <= 9
 
 
 def _org_like(part: str, marked: bool) -> bool:
@@ -155,7 +158,7 @@ _FIELD_OF = {  # job word -> field word; other '-ist/-er/-or' words follow the r
     "analyst": "analysis", "consultant": "consulting", "recruiter": "recruiting", "vet": "veterinary technology",
     "lvt": "veterinary technology", "crc": "clinical research", "cra": "clinical research", "slp": "speech-language pathology",
     "firefighter": "firefighting", "worker": "work", "scientist": "science", "technician": "technology", "tech": "technology",
-    "forester": "forestry", "engineer": "engineering", "developer": "development", "designer": "design", "writer": "writing", "officer": "", "associate": "", "manager": "management",
+    "forester": "forestry", "researcher": "research", "engineer": "engineering", "developer": "development", "designer": "design", "writer": "writing", "officer": "", "associate": "", "manager": "management",
     "director": "", "lead": "", "head": "", "chief": "", "founder": "", "co-founder": "", "cto": "", "ceo": "", "vp": "",
     "president": "", "principal": "", "partner": "", "specialist": "", "assistant": "", "coordinator": "coordination",
 }

@@ -17,13 +17,14 @@ _MASK = re.compile(r"[\"“][^\"”]*[\"”]|\([^()]*\)|\[[^\]]*\]")
 _SENTENCE = re.compile(r"[.;!?](?:\s|$)")
 _DETAIL = re.compile(r"\s(?:-|–|—|=|->|→)\s|\s?[–—]\s?|:\s|\s(?:because|which|since|so|for|while|but|you|esp\.?|especially|e\.g\.?|like|when|if|"
                      r"that|w/|who|where|whose|is|are|was|were|matters?|helps?|goes|gets?|said|says|means|runs|separates|counts?|"
-                     r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|not just|not only|rather than|instead of|"
+                     r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|first|second|above all|not just|not only|rather than|instead of|"
                      r"even|obviously|honestly|really|number (?:one|1)|by far|first and always)\b")
 _INTRO = re.compile(r"^.{0,80}?\b(?:skills? (?:are|is|were|was)|(?:she|he|they) (?:listed|named|mentioned)|include[sd]?|such as|"
                     r"things? (?:are|is)|need(?:s|ed)? (?:is|are)|list(?:ed)?|what (?:she|he|they) (?:looks?|looked) for (?:is|are))\s+", re.I)
 _FILLER = re.compile(r"^(?:(?:and|or|plus|also|then|so|oh|honestly|obviously|really|just|mostly|mainly|definitely|especially|esp|like|"
                      r"including|being able to|be able to|the ability to|ability to|knowing how to|knowledge of|experience with|"
-                     r"some|basic|good|strong|solid|general|a|an|the|you need|you have to|you gotta|a lot of|lots of)\s+)+", re.I)
+                     r"some|basic|good|strong|solid|general|a|an|the|you need|you have to|you gotta|a lot of|lots of|learn|master|know|"
+                     r"pick up|get good at|brush up on)\s+)+", re.I)
 _NOT_A_SKILL = re.compile(r"(i|you|she|he|they|it|we|that|this|these|those|there|here|number|who|what|by|in|on|at|of|with|from|"
                           r"according|matters|less|more|most|very|learn|get|do|make|req'?d|required|plus|nobody|everyone|everybody|"
                           r"anyone|anything|someone|something|people|also|said|says|ha|thanks?|thank|to|how|if|enough|apparently|but|so|every|each|"

@@ -33,6 +33,9 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*\d{1,2}[.)]\s+(.{2,60})$")
 _EMAIL_HEADER = re.compile(r"^(From|To|Cc|Date|Subject|Sent):\s", re.I)
 _TURN = re.compile(r"^([A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}|[A-Z]{2,}(?: [A-Z]{2,})?):\s+(?=\S)")
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:\s*[AP]M)?"
+_SPEAKER_LINE = re.compile(rf"^\s*(?:[\[(]?(?P<t1>{_TIME})[\])]?\s+)?(?P<name>[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){{0,3}})"
+                           rf"(?:\s+[\[(]?(?P<t2>{_TIME})[\])]?)?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Co|Ltd|No|Mt|Ave|Dept|a\.m|p\.m|U\.S)\.$", re.I)
 
@@ -68,7 +71,8 @@ def structure_note(text: str) -> Layout:
     """Split `text` into segments with offsets and deterministic topics."""
     lines = _lines_with_offsets(text)
     layout = Layout(text=text)
-    layout.speakers = _transcript_speakers(lines)
+    said_by = _speaker_blocks(lines)
+    layout.speakers = _transcript_speakers(lines, said_by)
     layout.is_transcript = len(layout.speakers) >= 2
     topic: str | None = None
     heading: str | None = None
@@ -88,6 +92,12 @@ def structure_note(text: str) -> Layout:
         prev_blank = False
         if _EMAIL_HEADER.match(line) and line.lower().startswith("from:"):
             topic = None
+        if layout.is_transcript and (i in said_by or _speaker_header(line)):
+            if i not in said_by:
+                block += 1  # "[10:02] Priya Shah": the next lines are her turn
+            else:
+                layout.segments.extend(_line_segments(start, line, topic, heading, block, True, said_by[i]))
+            continue
         head = _heading_text(line) or _lead_in(line, _next_line(lines, i))
         if head is not None and not layout.is_transcript:
             topic = heading_topic(head) or ("other" if _is_strong_heading(line) else topic)
@@ -146,9 +156,32 @@ def _front_matter_end(lines: list[tuple[int, str]]) -> int:
     return 0
 
 
-def _transcript_speakers(lines: list[tuple[int, str]]) -> list[str]:
+def _speaker_blocks(lines: list[tuple[int, str]]) -> dict[int, str]:
+    """Teams/Zoom exports put the speaker on a line of its own ("[10:02] Priya Shah",
+    "Priya Shah  10:02 AM"); map each following text line to that speaker."""
+    out: dict[int, str] = {}
+    current: str | None = None
+    for i, (_, line) in enumerate(lines):
+        name = _speaker_header(line)
+        if name:
+            current = name
+        elif current and line.strip():
+            out[i] = current
+    return out
+
+
+def _speaker_header(line: str) -> str | None:
+    m = _SPEAKER_LINE.match(line)
+    ok = m and (m.group("t1") or m.group("t2")) and heading_topic(m.group("name")) is None
+    return m.group("name") if ok else None  # type: ignore[union-attr]
+
+
+def _transcript_speakers(lines: list[tuple[int, str]], said_by: dict[int, str] | None = None) -> list[str]:
     counts: dict[str, int] = {}
-    for _, line in lines:
+    for i, (_, line) in enumerate(lines):
+        if said_by and i in said_by and (i - 1 not in said_by or said_by[i - 1] != said_by[i]):
+            counts[said_by[i]] = counts.get(said_by[i], 0) + 1
+            continue
         m = _TURN.match(line)
         if m and not _EMAIL_HEADER.match(line) and heading_topic(m.group(1)) is None:
             counts[m.group(1)] = counts.get(m.group(1), 0) + 1
@@ -222,11 +255,12 @@ def _is_strong_heading(line: str) -> bool:
     return bool(_MD_HEADING.match(s)) or s.isupper()
 
 
-def _line_segments(start: int, line: str, topic: str | None, heading: str | None, block: int, transcript: bool) -> list[Segment]:
+def _line_segments(start: int, line: str, topic: str | None, heading: str | None, block: int, transcript: bool,
+                   speaker_hint: str | None = None) -> list[Segment]:
     if _EMAIL_HEADER.match(line):
         return [Segment(start, start + len(line.rstrip()), line.strip(), "header", "other", heading=heading, block=block, topic_source="header")]
-    speaker, body_off = None, 0
-    if transcript:
+    speaker, body_off = speaker_hint, 0
+    if transcript and not speaker_hint:
         m = _TURN.match(line)
         if m:
             speaker, body_off = m.group(1), m.end()

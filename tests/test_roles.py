@@ -98,3 +98,10 @@ def test_a_colleague_works_where_the_contact_works():
 def test_field_from_title(title, field):
     from pipeline.roles import field_from_title
     assert field_from_title(title) == field
+
+
+@pytest.mark.parametrize("part", ["he leads our analytics team", "re spring EMT class", "went to Brightline CRO as a CRA last year",
+                                  "and ask the volunteer coordinator if I can help"])
+def test_clauses_are_not_titles(part):
+    from pipeline.roles import title_like
+    assert not title_like(part)

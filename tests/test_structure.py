@@ -106,3 +106,17 @@ def test_q_and_a_notes_and_the_writers_own_lines():
     assert layout.is_transcript
     assert topics["Critical thinking, time management, and Epic charting."] == "skills"
     assert topics["I liked the pace, not sure about nights."] is None  # left to the cues (fit), not the people answer
+
+
+def test_teams_export_with_the_speaker_on_its_own_line():
+    turns = [("Sam Lee", "Thanks for making time. What does a typical day look like for you?"),
+             ("Priya Shah", "Mostly I maintain our Airflow pipelines and review pull requests."),
+             ("Sam Lee", "What skills should I focus on?"), ("Priya Shah", "SQL first, then Python. Learn dbt."),
+             ("Sam Lee", "How's the job market?"), ("Priya Shah", "Honestly it's tough for juniors right now."),
+             ("Sam Lee", "Anyone else I should talk to?"), ("Priya Shah", "Reach out to Omar Haddad, he leads our analytics team.")]
+    text = "Chat with Priya Shah\n\n" + "".join(f"[10:0{i}] {who}\n{said}\n\n" for i, (who, said) in enumerate(turns))
+    topics, layout = _topics(text)
+    assert layout.is_transcript and {"Sam Lee", "Priya Shah"} <= set(layout.speakers)
+    assert topics["SQL first, then Python."] == "skills"
+    assert topics["Honestly it's tough for juniors right now."] == "outlook"
+    assert not any(s.text.startswith("[10:0") for s in layout.segments)
