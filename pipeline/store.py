@@ -166,11 +166,10 @@ def find_person(db: sqlite_utils.Database, name: str) -> int | None:
     words = key.split()
     if not words:
         return None
-    rows = list(db.query("SELECT id, key FROM people"))
-    for r in rows:
-        if r["key"] == key:
-            return r["id"]
-    cands = [r for r in rows if _keys_match(words, r["key"].split())]
+    exact = next(db.query("SELECT id FROM people WHERE key = ? LIMIT 1", [key]), None)  # indexed
+    if exact:
+        return exact["id"]
+    cands = [r for r in db.query("SELECT id, key FROM people") if _keys_match(words, r["key"].split())]
     return cands[0]["id"] if len(cands) == 1 else None
 
 
