@@ -21,7 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
-from pipeline.roles import ORG_WORD, ROLE, title_like, appositive, field_from_title, prose_role
+from pipeline.roles import MAX_CLAUSE, ORG_WORD, ROLE, appositive, field_from_title, prose_role, title_like
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -56,11 +56,14 @@ _NEGATIVE = re.compile(r"(rough|layoffs?|\bcuts?\b|competitive|scarce|\bhard\b|t
                        r"struggl|closures?|freeze|precarious|brutal|oversupply)", re.I)
 
 
-_MIXED = re.compile(r"\bmixed\b|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
+_MIXED = re.compile(r"\bmixed\b|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
                     r"hopeful\W+(\+|and|but)\W+(worried|nervous)", re.I)
-_VERDICT = re.compile(r"(?:^|\b(?:was|is|it'?s|its|sounded|seemed|felt|pretty|very|super|really|quite|honestly|mostly|steady|cautiously|"
-                      r"overall|call it)[\s-]+)(?:(?P<pos>positive|optimistic|"
-                      r"upbeat|bullish|bright|good|great|strong)|(?P<neg>negative|pessimistic|bleak|grim|sobering|rough|tough|not great))\b", re.I)
+_STRONG_VERDICT = re.compile(r"\b(?P<not>not (?:very |that |too )?)?(?:(?P<pos>positive|optimistic|upbeat|bullish|bright)|"
+                             r"(?P<neg>negative|pessimistic|bleak|grim|sobering))\b", re.I)
+_WEAK_VERDICT = re.compile(r"(?:^\W*|\b(?:it'?s|its|it is|pretty|very|super|really|quite|honestly|mostly|overall|looks|call it|"
+                           r"(?:outlook|market|field|future|industry|prospects|demand) (?:is|was|looks|seems)(?: pretty| very| really| quite)?)\s+)"
+                           r"(?:(?P<pos>good|great|strong|solid|healthy)|(?P<neg>rough|tough|not great|bad|weak|brutal))\b", re.I)
+_NOT_A_VERDICT = re.compile(r"\b(good luck|good question|great question|thanks?|thank you|good news)\b", re.I)
 
 
 @dataclass
@@ -232,9 +235,9 @@ def lexicon_sentiment(text: str) -> str:
     for sentence in _verdict_sentences(text):
         if _MIXED.search(sentence):
             return "mixed"
-        verdict = _VERDICT.search(sentence)
-        if verdict and not re.search(r"\b(but|however|though|although|yet)\b", sentence, re.I):  # "tough, but ... growing"
-            return "positive" if verdict.group("pos") else "negative"
+        verdict = _STRONG_VERDICT.search(sentence) or _WEAK_VERDICT.search(sentence)
+        if verdict and not _NOT_A_VERDICT.search(sentence) and not re.search(r"\b(but|however|though|although|yet)\b", sentence, re.I):
+            return "positive" if bool(verdict.group("pos")) != bool(verdict.groupdict().get("not")) else "negative"
     if _MIXED.search(text):
         return "mixed"
     pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
@@ -247,11 +250,11 @@ def lexicon_sentiment(text: str) -> str:
 
 def _verdict_sentences(text: str) -> list[str]:
     """Sentences that state an overall view: a summary ('overall', 'I'd call it'), the
-    opening words, and one-to-four-word sentences such as 'Sobering.'"""
-    sentences = [t for _, _, t in split_sentences(text)]
+    one-to-four-word sentences such as 'Sobering.' or 'So it's mixed.', and the first sentence."""
+    sentences = [t for t in re.split(r"(?<=[.!?])\s+", text.strip()) if t]
     summary = [t for t in sentences if re.search(r"\b(overall|i'?d call it|all in all|bottom line|in short|on balance)\b", t, re.I)]
     short = [t for t in sentences[1:] if len(t.split()) <= 4]
-    return summary + [" ".join(text.split()[:12])] + short
+    return summary + short + sentences[:1]
 
 
 def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:
@@ -344,7 +347,7 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     after = seg.text[m.end - seg.start:]
     email = P.EMAIL_RE.search(after) or P.EMAIL_RE.search(seg.text)
     phone = P.PHONE_RE.search(after) or P.PHONE_RE.search(seg.text)
-    clause = _CLAUSE_END.split(after, maxsplit=1)[0]
+    clause = _CLAUSE_END.split(after[:MAX_CLAUSE], maxsplit=1)[0]
     title, org = appositive(clause)
     if not title:
         t, o = prose_role(after[:300], [])
@@ -426,7 +429,7 @@ def _opening_in(text: str, seg: Segment, prev: Segment | None, when: date | None
         return None, 0, ""
     pair = text[prev.start:seg.end]
     op = find_opening(pair, when, anchor, seg.topic)
-    if op is None or not 0 <= op.start < prev.end - prev.start:
+    if op is None or not (0 <= op.start and op.start + len(op.title) <= prev.end - prev.start):
         return None, 0, ""
     return op, prev.start, pair
 
@@ -489,6 +492,7 @@ def _due(sentence: str, when: date | None) -> str | None:
 
 
 def _field(note: Note, contact: Contact) -> str | None:
+    """A 'career/...' front-matter tag, else the field the contact's title names, else the title itself."""
     tags = note.metadata.get("tags")
     if isinstance(tags, list):
         for t in tags:
@@ -513,7 +517,7 @@ def _byline_names(text: str) -> list[str]:
     """'Student: Alex Moreno', 'By: ...' near the top, and the subject of 'Alex Moreno interviewed ...'."""
     head = text[:1500]
     lines = re.findall(r"^\s*(?:student|by|author|written by|name|submitted by)\s*:\s*([^\n]{3,60})$", head, re.I | re.M)
-    lines += re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}) (?:interviewed|met with|spoke with|talked with)\b", head)
+    lines += re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}) (?:interviewed|met with|spoke with|talked with) (?:Dr\.? |Mr\.? |Ms\.? )?[A-Z]", head)
     return [m.name for line in lines for m in P.find_names(line, header=True)[:1]]
 
 
@@ -632,7 +636,7 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
     title = org = loose_org = None
     for end in ends:
         line_end = text.find("\n", end)
-        clause = _CLAUSE_END.split(text[end:len(text) if line_end < 0 else line_end], maxsplit=1)[0]
+        clause = _CLAUSE_END.split(text[end:min(end + MAX_CLAUSE, len(text) if line_end < 0 else line_end)], maxsplit=1)[0]
         t, o = appositive(clause)
         if t and not title:
             title, org = t, o
@@ -646,7 +650,7 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
         line_end = text.find("\n", m.end)
         nxt = re.match(r"\n+([^\n]{3,})", text[line_end:]) if line_end >= 0 else None
         if nxt:
-            t, o = appositive(_CLAUSE_END.split(nxt.group(1), maxsplit=1)[0])
+            t, o = appositive(_CLAUSE_END.split(nxt.group(1)[:MAX_CLAUSE], maxsplit=1)[0])
             title, org = t, (org or o) if t else org
     org = org or loose_org
     if not org:

@@ -38,8 +38,9 @@ ORG_WORD = re.compile(
 _MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coffee|in person|\bmins?\b|minutes|~|cafeteria|break room|"
                       r"lunch|today|tonight|this (morning|afternoon|evening)|yesterday|last week|\d{1,2}[:/]\d|\bhe paid\b|\bshe paid\b)", re.I)
 _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
-_SPLIT = re.compile(r"\s*(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
+_SPLIT = re.compile(r"(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
 _ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor|\bw/)\s*$")
+MAX_CLAUSE = 400  # characters read after a name
 _VERB = re.compile(r"\b(went|goes|does|did|runs|ran|coordinates|organizes|handles|said|says|is|was|are|were|has|had|will|would|can|"
                    r"got|gets|moved|left|joined|started|works|worked|knows|loves|hires|met)\b", re.I)
 _RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
@@ -80,7 +81,7 @@ def prose_role(text: str, names: list[str]) -> tuple[str | None, str | None]:
     """Title and organisation from a sentence such as "She's the Director of Development at X"
     (or "Helen Mabry is the Wildlife Biologist who...", with the contact's first or last name)."""
     rx = re.compile(_PROSE.pattern.replace("{names}", "|".join(re.escape(n) for n in names if n) or "(?!)"), re.I)
-    for m in rx.finditer(text):
+    for m in rx.finditer(text[:2000]):
         title = _clean(m.group("title"))
         if title and title_like(title) and len(title.split()) <= 8:
             unit = _UNIT.match(text[m.end():])  # "an associate in the healthcare group"
@@ -94,13 +95,14 @@ def _parts(rest: str) -> list[tuple[str, bool]]:
     """Pieces between separators, each with whether '@'/'at'/'with' marked it as an organisation."""
     out: list[tuple[str, bool]] = []
     pos = 0
-    rest = re.sub(r"\*\*|__|(?<!\w)\*(?!\s)|(?<=\S)\*(?!\w)", "", rest)  # markdown emphasis
+    rest = " ".join(rest[:MAX_CLAUSE].split())  # a name's title and organisation come right after it
+    rest = re.sub(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<=\S)[*_](?!\w)", "", rest)  # markdown emphasis
     for m in list(_SPLIT.finditer(rest)) + [None]:
         end = m.start() if m else len(rest)
         piece = rest[pos:end].strip(" \"'“”")
         lead = re.match(r"(?:at|@|with|w/)\s*", piece)
         if piece:
-            out.append((piece[lead.end():] if lead else piece, bool(lead) or bool(_ORG_MARK.search(rest[:pos]))))
+            out.append((piece[lead.end():] if lead else piece, bool(lead) or bool(_ORG_MARK.search(rest[max(0, pos - 8):pos]))))
         if m:
             pos = m.end()
     return [(p, marked) for p, marked in out if not _skip(p)]
@@ -139,7 +141,7 @@ def _department(part: str) -> bool:
 def _clean(value: str | None) -> str | None:
     if not value:
         return None
-    value = value.strip(" ,.;:-–—\"'“”")
+    value = " ".join(value.split()).strip(" ,.;:-–—\"'“”")
     for _ in range(3):  # "she's the training director" -> "training director"
         value = _FILLER.sub("", value)
     return value.strip(" ,.;:") or None
@@ -152,13 +154,18 @@ _FIELD_OF = {  # job word -> field word; other '-ist/-er/-or' words follow the r
     "actuary": "actuarial science", "attorney": "law", "lawyer": "law", "paralegal": "law", "paramedic": "EMS", "emt": "EMS",
     "pilot": "aviation", "captain": "aviation", "nurse": "nursing", "rn": "nursing", "physician": "medicine",
     "doctor": "medicine", "surgeon": "surgery", "dentist": "dentistry", "hygienist": "hygiene", "rdh": "dental hygiene",
-    "archivist": "archives", "curator": "museums", "economist": "economics", "chemist": "chemistry",
+    "archivist": "archives", "curator": "curation", "journalist": "journalism", "arborist": "arboriculture",
+    "musician": "music", "therapist": "therapy", "hygienist": "hygiene", "planner": "planning", "counselor": "counseling",
+    "counsellor": "counselling", "organizer": "organizing", "reporter": "reporting", "producer": "production",
+    "trainer": "training", "instructor": "instruction", "advisor": "advising", "inspector": "inspection",
+    "investigator": "investigation", "programmer": "programming", "marketer": "marketing", "strategist": "strategy",
+    "architect": "architecture", "editor": "editing", "fundraiser": "fundraising", "researcher": "research", "economist": "economics", "chemist": "chemistry",
     "electrician": "electrical work", "plumber": "plumbing", "accountant": "accounting", "auditor": "auditing",
     "teacher": "teaching", "professor": "academia", "interpreter": "interpreting", "translator": "translation",
     "analyst": "analysis", "consultant": "consulting", "recruiter": "recruiting", "vet": "veterinary technology",
     "lvt": "veterinary technology", "crc": "clinical research", "cra": "clinical research", "slp": "speech-language pathology",
     "firefighter": "firefighting", "worker": "work", "scientist": "science", "technician": "technology", "tech": "technology",
-    "forester": "forestry", "researcher": "research", "engineer": "engineering", "developer": "development", "designer": "design", "writer": "writing", "officer": "", "associate": "", "manager": "management",
+    "forester": "forestry", "engineer": "engineering", "developer": "development", "designer": "design", "writer": "writing", "officer": "", "associate": "", "manager": "management",
     "director": "", "lead": "", "head": "", "chief": "", "founder": "", "co-founder": "", "cto": "", "ceo": "", "vp": "",
     "president": "", "principal": "", "partner": "", "specialist": "", "assistant": "", "coordinator": "coordination",
 }
@@ -177,6 +184,8 @@ def field_from_title(title: str | None) -> str | None:
         return None
     last = words[-1].lower()
     field = _FIELD_OF.get(last, _field_word(last))
+    if field is None:
+        return None  # "Bakery Owner", "Nurse Practitioner": no regular field word; the title stands in
     rest = " ".join(w for w in words[:-1] if _FIELD_OF.get(w.lower()) != "")
     of = re.search(r"\bof ([A-Za-z][\w &-]{2,40})$", title)
     if field == "" and not rest:
@@ -188,9 +197,9 @@ def field_from_title(title: str | None) -> str | None:
     return f"{rest} {field}".strip().lower() if rest and not rest.isupper() else f"{rest} {field}".strip()
 
 
-def _field_word(word: str) -> str:
-    for suffix, repl in (("ologist", "ology"), ("ician", "ics"), ("therapist", "therapy"), ("ist", "y"), ("eer", "eering"),
-                         ("ographer", "ography"), ("ner", "ning"), ("ter", "ting"), ("ger", "gement"), ("er", "ing"), ("or", "ing")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+def _field_word(word: str) -> str | None:
+    """Only the derivations that are regular: -ologist, -therapist, -ographer, -eer, -ician."""
+    for suffix, repl in (("ologist", "ology"), ("therapist", "therapy"), ("ographer", "ography"), ("eer", "eering"), ("ician", "ics")):
+        if word.endswith(suffix) and len(word) >= len(suffix) + 2:
             return word[: -len(suffix)] + repl
-    return word
+    return None

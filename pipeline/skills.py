@@ -49,7 +49,7 @@ def skill_spans(line: str, prose: bool = False) -> list[tuple[int, int]]:
 def skill_like(phrase: str) -> bool:
     """A short noun-ish phrase: 1-6 words, not a pronoun or filler start, not a common lone word."""
     words = phrase.split()
-    if not 1 <= len(words) <= MAX_WORDS or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|lbs?)\b|[\"“”$%]", phrase):
+    if len(phrase) > 80 or not 1 <= len(words) <= MAX_WORDS or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|lbs?)\b|[\"“”$%]", phrase):
         return False
     if _NOT_A_SKILL.match(phrase) or not re.search(r"[A-Za-z]", phrase):
         return False

@@ -36,6 +36,8 @@ _TURN = re.compile(r"^([A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}|[A-Z]{2,}(?:
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:\s*[AP]M)?"
 _SPEAKER_LINE = re.compile(rf"^\s*(?:[\[(]?(?P<t1>{_TIME})[\])]?\s+)?(?P<name>[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){{0,3}})"
                            rf"(?:\s+[\[(]?(?P<t2>{_TIME})[\])]?)?\s*$")
+_DATE_WORD = re.compile(r"(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|yesterday|"
+                        r"zoom|teams|meeting|recording|call|transcript)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Co|Ltd|No|Mt|Ave|Dept|a\.m|p\.m|U\.S)\.$", re.I)
 
@@ -113,7 +115,8 @@ def structure_note(text: str) -> Layout:
 
 def heading_topic(heading: str) -> str | None:
     """Map a heading's words to a topic, or None when nothing matches."""
-    return _earliest(heading.lower().strip(" :*#_-=~"), _HEADING_TOPICS)
+    h = re.sub(r"\b(for )?(future|later) (me|self|reference)\b", "", heading.lower())  # "Background for future me:"
+    return _earliest(h.strip(" :*#_-=~"), _HEADING_TOPICS)
 
 
 def _earliest(text: str, patterns: list[tuple[str, str]]) -> str | None:
@@ -128,7 +131,9 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int, str]]:
     pos = 0
     for m in _SENTENCE_END.finditer(text):
         candidate = text[pos:m.start() + len(m.group(0).rstrip())].rstrip()
-        if _ABBREV.search(candidate) or len(candidate) < 3:
+        tail = candidate[-12:]  # only the end can be an abbreviation; searching the whole candidate is quadratic
+        abbrev = _ABBREV.search(tail)
+        if abbrev and (abbrev.start() > 0 or len(candidate) <= 12) or len(candidate) < 3:
             continue
         out.append(_trimmed(text, pos, pos + len(candidate), base))
         pos = m.end()
@@ -159,20 +164,25 @@ def _front_matter_end(lines: list[tuple[int, str]]) -> int:
 def _speaker_blocks(lines: list[tuple[int, str]]) -> dict[int, str]:
     """Teams/Zoom exports put the speaker on a line of its own ("[10:02] Priya Shah",
     "Priya Shah  10:02 AM"); map each following text line to that speaker."""
+    headers = [_speaker_header(line) for _, line in lines]
+    names = [h for h in headers if h]
+    if sum(names.count(n) >= 2 for n in set(names)) < 2:
+        return {}  # one "Tuesday 3:30 PM" line is a date, not a Teams export
     out: dict[int, str] = {}
     current: str | None = None
     for i, (_, line) in enumerate(lines):
-        name = _speaker_header(line)
-        if name:
-            current = name
+        if headers[i]:
+            current = headers[i]
+        elif _TURN.match(line):
+            current = None  # a "Name: text" line speaks for itself
         elif current and line.strip():
             out[i] = current
     return out
 
 
 def _speaker_header(line: str) -> str | None:
-    m = _SPEAKER_LINE.match(line)
-    ok = m and (m.group("t1") or m.group("t2")) and heading_topic(m.group("name")) is None
+    m = _SPEAKER_LINE.match(line) if len(line) <= 80 else None
+    ok = m and (m.group("t1") or m.group("t2")) and heading_topic(m.group("name")) is None and not _DATE_WORD.match(m.group("name"))
     return m.group("name") if ok else None  # type: ignore[union-attr]
 
 
@@ -191,6 +201,8 @@ def _transcript_speakers(lines: list[tuple[int, str]], said_by: dict[int, str] |
 
 def _heading_text(line: str) -> str | None:
     s = line.strip()
+    if len(s) > 200:
+        return None  # no heading is this long (and the patterns below would scan it quadratically)
     m = _MD_HEADING.match(s)
     if m:
         return m.group(1).strip("*_ ")
@@ -216,9 +228,9 @@ def _heading_text(line: str) -> str | None:
 
 
 def _body_start(layout: Layout) -> int:
-    """Where the content starts: the first heading or topic, if it comes before the first
-    bullet and within the first two paragraphs (a dozen turns in a transcript); else after a
-    short title line."""
+    """Where the content starts: the first heading or topic, but no later than the first bullet
+    or the third paragraph (the 13th turn in a transcript); without any heading or topic, after
+    a short title line (same limit), else at the start."""
     segs = [s for s in layout.segments if s.kind != "header"]
     if not segs:
         return 0

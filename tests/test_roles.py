@@ -105,3 +105,16 @@ def test_field_from_title(title, field):
 def test_clauses_are_not_titles(part):
     from pipeline.roles import title_like
     assert not title_like(part)
+
+
+def test_review_regressions_contact_shapes():
+    assert _contact("Maria Lopez spoke with me for 30 minutes about her work.\n\nSkills\n- Excel\n").name == "Maria Lopez"
+    c = _contact("Met with\tDana\tReyes\n\tAnalyst,\tAcme Labs\n\nSkills\n- Excel\n")
+    assert c.title == "Analyst" and c.organization == "Acme Labs"
+    assert appositive(", _Data Scientist_, _Acme Labs_") == ("Data Scientist", "Acme Labs")
+
+
+def test_field_words_are_never_made_up():
+    from pipeline.roles import field_from_title
+    assert field_from_title("Nurse Practitioner") is None and field_from_title("Bakery Owner") is None
+    assert field_from_title("Museum Curator") == "museum curation"

@@ -120,3 +120,34 @@ def test_teams_export_with_the_speaker_on_its_own_line():
     assert topics["SQL first, then Python."] == "skills"
     assert topics["Honestly it's tough for juniors right now."] == "outlook"
     assert not any(s.text.startswith("[10:0") for s in layout.segments)
+
+
+def test_a_date_and_time_line_does_not_take_over_a_name_colon_transcript():
+    turns = "\n".join(f"{who}: {said}" for who, said in [
+        ("Alex", "What does a typical day look like?"), ("Priya", "Standups and pipeline reviews."),
+        ("Alex", "What skills matter?"), ("Priya", "SQL and Python."), ("Alex", "How is the market?"),
+        ("Priya", "Tough for juniors."), ("Alex", "Anyone else?"), ("Priya", "Talk to Omar Haddad.")])
+    topics, layout = _topics("Coffee chat\nTuesday 3:30 PM\n\n" + turns + "\n")
+    assert layout.is_transcript and "Tuesday" not in layout.speakers
+    assert topics["SQL and Python."] == "skills"
+
+
+def test_adversarial_lines_grow_linearly_not_quadratically():
+    """Work on a 10x longer line must grow about 10x (it grew ~100x when a regex rescanned the line);
+    a ratio, min of 3 runs, so a loaded machine does not make it flaky."""
+    import time
+    from pipeline.extract import extract_record
+    from pipeline.ingest import Note
+
+    def cost(text):
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            extract_record(Note(source="x.txt", text=text, sha256="0", format="txt", metadata={}), None)
+            runs.append(time.perf_counter() - start)
+        return min(runs)
+
+    for make in (lambda n: "Met with Dana Reyes," + " " * n + "x\n", lambda n: "[10:02] " + "Ab " * (n // 3),
+                 lambda n: "Outlook:\n" + "Mr. " * (n // 4)):
+        cost(make(100))  # warm caches (name lists, word frequencies)
+        assert cost(make(16000)) < 40 * cost(make(1600)) + 0.05
