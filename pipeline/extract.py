@@ -21,7 +21,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
-from pipeline.roles import MAX_CLAUSE, ORG_WORD, ROLE, appositive, field_from_title, prose_role, title_like
+from pipeline.roles import MAX_CLAUSE, ROLE, appositive, field_from_title, prose_role
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -350,11 +350,9 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     clause = _CLAUSE_END.split(after[:MAX_CLAUSE], maxsplit=1)[0]
     title, org = appositive(clause)
     if not title:
-        t, o = prose_role(after[:300], [])
-        loose = _title_org(after)[0]
-        plain = loose and title_like(loose) and len(loose.split()) <= 5 and not re.search(r"\b(and|if|ask|i|you|he|she|they)\b", loose, re.I)
-        title, org = t or (loose if plain else None), org or o
-    org = org or _title_org(after)[1] or _colleague_org(seg.text, email.group(0) if email else None, contact)
+        title, prose_org = prose_role(after[:300], [])
+        org = org or prose_org
+    org = org or _colleague_org(seg.text, email.group(0) if email else None, contact)
     return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,
                     phone=phone.group(0) if phone else None, context=seg.text[:300],
                     evidence=Span(start=m.start, end=m.end, quote=text[m.start:m.end]))
@@ -385,16 +383,6 @@ def _add_referral(found: list[Referral], new: Referral) -> None:
             found[i] = merged
             return
     found.append(new)
-
-
-def _title_org(after: str) -> tuple[str | None, str | None]:
-    m = re.match(r"\s*(?:\(|[-–—,:]\s*)\s*(?:who|he|she|they)?\s*(?:is|'s|runs|leads)?\s*(?:a |an |the )?"
-                 r"((?:[^,.;()\n—–]|\.(?=\S)| -(?! ))+)", after)
-    title = m.group(1).strip()[:60].strip() if m and len(m.group(1).strip()) >= 3 else None
-    if title and (P.EMAIL_RE.search(title) or P.PHONE_RE.search(title) or len(title.split()) > 8):
-        title = None
-    org = re.search(r"\b(?:at|@)\s+([A-Z][\w&'’.\-]*(?: [A-Z&][\w&'’.\-]*){0,4})", after[:200])
-    return title, org.group(1) if org else None
 
 
 # --- job leads -------------------------------------------------------------------------------
@@ -655,5 +643,5 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
     org = org or loose_org
     if not org:
         before = text[text.rfind("\n", 0, m.start) + 1:m.start].strip(" #*-–—|:")
-        org = before if before and ORG_WORD.search(before) and len(before.split()) <= 6 else None
+        org = before if before and P.ORG_WORDS.search(before) and len(before.split()) <= 6 else None
     return title, org

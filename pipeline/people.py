@@ -31,13 +31,15 @@ New North South East West Street Ave St Road Drive Chat Call Coffee Meeting Emai
 Reply Forwarded Original Message Sent Tel Cell Mobile Office Follow Next Step Steps Action Items Contacts Referrals
 Getting Breaking Background Career Careers Job Jobs Role Work Working Ask Call Apply Talk Reach Send Email Read Check
 """.split()}
-_ORG_WORDS = re.compile(r"\b(University|College|School|High|Academy|Inc|LLC|LLP|Corp|Company|Co|Bank|Hospital|Center|Centre|Institute|Labs?|"
-                        r"Group|Health|Motors|Department|Program|Association|Society|Foundation|Agency|Partners|Capital|Systems|"
-                        r"Services|Club|Council|Office|City|County|State|Brands|Mechanical|Electric|House|Productions|Software|Games|"
-                        r"Studios?|Works|Solutions|Consulting|Media|Engineering|Construction|Architects|Design|Realty|Hotel|Museum|"
-                        r"Library|Clinic|Care|Medical|Pharmacy|Bakery|Cafe|Coffee|Airlines|Motors|Energy|Power|Insurance|Financial|"
-                        r"Fund|Trust|Press|News|Times|Club|Union|Local|Street|Road|Avenue|Square|Tech|Technologies|Global|"
-                        r"International|Industries|Enterprises|Holdings|Ventures|Analytics|Logistics|Freight|Lines|Network|Partners)\b")
+ORG_WORDS = re.compile(r"\b(University|College|School|Schools|High|Academy|Inc|LLC|LLP|Ltd|Corp|Company|Co|Bank|Hospital|Center|Centre|"
+                       r"Institute|Labs?|Group|Health|Healthcare|Motors|Department|Program|Association|Society|Foundation|Agency|"
+                       r"Partners|Capital|Systems|Services|Club|Council|Office|City|County|State|District|Brands|Mechanical|Electric|"
+                       r"House|Productions|Software|Games|Studios?|Works|Solutions|Consulting|Media|Engineering|Construction|"
+                       r"Architects|Design|Realty|Hotel|Museum|Library|Libraries|Clinic|Care|Medical|Pharmacy|Bakery|Cafe|Coffee|"
+                       r"Airlines?|Energy|Power|Insurance|Financial|Fund|Trust|Press|News|Times|Union|Local|Street|Road|Avenue|"
+                       r"Square|Tech|Technologies|Global|International|Industries|Enterprises|Holdings|Ventures|Analytics|Logistics|"
+                       r"Freight|Lines|Network|Robotics|Events|Court|Mutual|Trades|Therapy|Security|Alliance|Firm|Bureau|Authority|"
+                       r"Commission|Ministry|Board)\b")  # words that make a capitalised run an organisation, not a person
 
 REFERRAL_CUES = re.compile(
     r"(talk(ing)? to|two people|names?\b|suggested|recommended (I|that I|talking|reaching)|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
@@ -116,7 +118,7 @@ def _plausible_full_name(name: str) -> bool:
     from wordfreq import zipf_frequency
 
     words = strip_title(name).split()
-    if not 2 <= len(words) <= 4 or _ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words):
+    if not 2 <= len(words) <= 4 or ORG_WORDS.search(name) or not all(w[:1].isupper() for w in words):
         return False
     if _is_first_name(words[0].split("-")[0]):
         return True
@@ -127,7 +129,7 @@ def looks_like_person(name: str) -> bool:
     """A capitalised run that starts with a known first name (or a title) and is not an org."""
     words = name.split()
     parts = [p for w in words if not re.fullmatch(_TITLE, w) for p in w.split("-")]
-    if _ORG_WORDS.search(name) or any(p.lower().strip("'’") in _NOT_NAME_WORDS or not p[:1].isupper() for p in parts if p):
+    if ORG_WORDS.search(name) or any(p.lower().strip("'’") in _NOT_NAME_WORDS or not p[:1].isupper() for p in parts if p):
         return False
     if re.fullmatch(_TITLE, words[0]) and len(words) > 1:
         return True

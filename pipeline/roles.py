@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.people import ORG_WORDS, looks_like_person
+
 ROLE = re.compile(
     r"\b(manager|director|engineer|scientist|analyst|associate|specialist|coordinator|technician|tech|therapist|counselor|"
     r"pharmacist|nurse|worker|writer|designer|developer|planner|attorney|lawyer|librarian|archivist|biologist|actuary|"
@@ -29,12 +31,6 @@ ROLE = re.compile(
     r"botanist|judge|deputy|sergeant|detective|medic|emt|midwife|doula|audiologist|nutritionist|cook|bartender|"
     r"receptionist|bookkeeper|banker|trader|realtor|appraiser|surveyor|drafter|contractor|builder|dispatcher|controller|"
     r"mgr|rdh|rn|lvt|slp|crc|np|pa|pmm|cra|gc|cota|ota|pta|cfi)s?\b", re.I)
-ORG_WORD = re.compile(
-    r"\b(Inc|LLC|LLP|Ltd|Corp|Company|Hospital|Health|Healthcare|University|College|School|Schools|District|Department|"
-    r"City|County|State|Bank|Group|Partners|Labs?|Services|Center|Centre|Clinic|Foundation|Project|Society|Agency|Energy|"
-    r"Motors|Robotics|Events|Airlines?|Institute|Library|Libraries|Museum|Court|Press|Studios?|Systems|Technologies|"
-    r"Solutions|Capital|Mutual|Insurance|Network|Alliance|Association|Council|Office|Care|Therapy|Security|Trades|Union|"
-    r"Local|Agency|Firm|Bureau|Trust|Fund|Authority|Commission|Ministry|Board|Media|Games|Software|Consulting)\b")
 _MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coffee|in person|\bmins?\b|minutes|~|cafeteria|break room|"
                       r"lunch|today|tonight|this (morning|afternoon|evening)|yesterday|last week|\d{1,2}[:/]\d|\bhe paid\b|\bshe paid\b)", re.I)
 _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
@@ -64,7 +60,7 @@ def appositive(rest: str) -> tuple[str | None, str | None]:
     parts = _parts(rest)
     title_at = next((i for i, (p, _) in enumerate(parts) if title_like(p)), None)
     orgs = [i for i, (p, marked) in enumerate(parts) if (title_at is None or i > title_at) and _org_like(p, marked)]
-    marked = [i for i in orgs if parts[i][1] or ORG_WORD.search(parts[i][0])]
+    marked = [i for i in orgs if parts[i][1] or ORG_WORDS.search(parts[i][0])]
     org_at = marked[-1] if marked else (orgs[-1] if orgs else None)
     if title_at is None:
         return None, _clean(parts[org_at][0]) if org_at is not None else None
@@ -72,7 +68,7 @@ def appositive(rest: str) -> tuple[str | None, str | None]:
     kept = [parts[i][0] for i in range(title_at, end) if i == title_at or _department(parts[i][0])]
     title, org = _clean(_RELATIVE.sub("", ", ".join(kept))), _clean(parts[org_at][0]) if org_at is not None else None
     of = re.match(r"(.+?)\s+of\s+(.+)$", title or "")
-    if of and ORG_WORD.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
+    if of and ORG_WORDS.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
         title, org = of.group(1), org or of.group(2)
     return title, org
 
@@ -114,8 +110,6 @@ def _skip(part: str) -> bool:
         return True
     if all(_CREDENTIAL.match(w.strip(".")) for w in words) and not ROLE.search(part):
         return True  # "PharmD, BCPS" (but "CRC II" and "RDH" are job titles)
-    from pipeline.people import looks_like_person
-
     return looks_like_person(part) and not ROLE.search(part)
 
 
@@ -129,7 +123,7 @@ def title_like(part: str) -> bool:
 def _org_like(part: str, marked: bool) -> bool:
     words = [w for w in part.split() if w.lower() not in ("of", "the", "and", "&", "for", "at", "de")]
     capitalised = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
-    return 0 < len(words) <= 6 and capitalised >= max(1, len(words) - (1 if marked else 0)) and (not ROLE.search(part) or bool(ORG_WORD.search(part)))
+    return 0 < len(words) <= 6 and capitalised >= max(1, len(words) - (1 if marked else 0)) and (not ROLE.search(part) or bool(ORG_WORDS.search(part)))
 
 
 def _department(part: str) -> bool:
