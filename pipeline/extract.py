@@ -290,13 +290,22 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
                 for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet")]
     mentions = [(m, seg) for m, seg in mentions
                 if not any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) and m.name not in layout.speakers]
-    only_mentioned = {m.name for m, seg in mentions if P.NEGATIVE_CUES.search(_near(seg.text, m, seg))}
+    per_segment = {id(seg): sum(1 for _, other in mentions if other is seg) for _, seg in mentions}
+    only_mentioned = {m.name for m, seg in mentions if P.NEGATIVE_CUES.search(_near(seg.text, m, seg))
+                      or per_segment[id(seg)] == 1 and P.GONE_CUES.search(seg.text) or P.INTRO_LINE.match(_line_of(text, seg))}
     for m, seg in mentions:
         if any(_same(m.name, x) for x in only_mentioned):
             continue
         if _is_referral(m, seg, blocks.get(seg.block, ""), decider):
             _add_referral(found, _referral(text, m, seg, contact))
     return found
+
+
+def _line_of(text: str, seg: Segment) -> str:
+    """The whole line a segment sits on (a label such as "Intro:" may precede the segment's text)."""
+    start = text.rfind("\n", 0, seg.start) + 1
+    end = text.find("\n", seg.start)
+    return text[start:end if end >= 0 else len(text)]
 
 
 def _same(a: str, b: str) -> bool:

@@ -55,7 +55,14 @@ NEGATIVE_CUES = re.compile(
     r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
     r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
     r"doesn't have anybody|didn't have anybody|no one specific|nobody specific|"
-    r"tell \S+(?: \S+)? (?:that )?i said (?:hi|hello)|say hi to|(?:give|send) \S+(?: \S+)? my (?:best|regards|love))", re.I)
+    r"tell \S+(?: \S+)? (?:that )?i said (?:hi|hello)|say hi to|(?:give|send) \S+(?: \S+)? my (?:best|regards|love)|"
+    r"(?:her|his|their) old (?:boss|manager|supervisor|mentor|teacher)|my (?:\w+ )?(?:instructor|teacher|coach|tutor))", re.I)
+# Anywhere in a line that names only one person, these make that person someone merely mentioned.
+GONE_CUES = re.compile(r"\b(retired|passed away|died|sold the (?:company|business|practice)|moved (?:away|to \w+)|left the (?:field|industry)|"
+                       r"out of the (?:field|industry)|no longer (?:works|in))\b", re.I)
+# A line that says who set the interview up names the referrer, not a lead ("**Intro:** my instructor, Mr. Pruitt").
+INTRO_LINE = re.compile(r"^\W*(intro|introduced by|introduction|referred by|referral from|via|how i (?:got|found|met) (?:him|her|them)|"
+                        r"connection|connected (?:through|via|by)|set up by)\W*:", re.I)
 
 
 @dataclass

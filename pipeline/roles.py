@@ -41,7 +41,7 @@ _VERB = re.compile(r"\b(went|goes|does|did|runs|ran|coordinates|organizes|handle
                    r"got|gets|moved|left|joined|started|works|worked|knows|loves|hires|met)\b", re.I)
 _RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
 _PROSE = re.compile(
-    r"(?:\b(?:she|he|they)(?:'?s|’s| is| was| are)|\bI'?m|\bI am|\b(?:{names})(?:'s|’s| is| was))\s+(?:now\s+|currently\s+|also\s+)?"
+    r"(?:\b(?:she|he|they|who)(?:'?s|’s| is| was| are)|\bI'?m|\bI am|\b(?:{names})(?:'s|’s| is| was))\s+(?:now\s+|currently\s+|also\s+)?"
     r"(?:(?:a|an|the)\s+)?(?P<title>[^.,;()!?\n*]{2,80}?)(?=\s+(?:at|with|for|in|on|who|that|which|since|from|and (?:he|she|they|i))\b|"
     r"\s*[(,.;!?\n*]|$)", re.I)
 _ORG_AFTER = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:in|on) the [^,.;@]{1,30}?\s+)?(?:at|with|for|@)\s+(?:the\s+)?"

@@ -17,7 +17,7 @@ _MASK = re.compile(r"[\"“][^\"”]*[\"”]|\([^()]*\)|\[[^\]]*\]")
 _SENTENCE = re.compile(r"[.;!?](?:\s|$)")
 _DETAIL = re.compile(r"\s(?:-|–|—|=|->|→)\s|\s?[–—]\s?|:\s|\s(?:because|which|since|so|for|while|but|you|esp\.?|especially|e\.g\.?|like|when|if|"
                      r"that|w/|who|where|whose|is|are|was|were|matters?|helps?|goes|gets?|said|says|means|runs|separates|counts?|"
-                     r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|first|second|above all|not just|not only|rather than|instead of|"
+                     r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|first|second|above all|isn'?t|aren'?t|doesn'?t|don'?t|not just|not only|rather than|instead of|"
                      r"even|obviously|honestly|really|number (?:one|1)|by far|first and always)\b")
 _INTRO = re.compile(r"^.{0,80}?\b(?:skills? (?:are|is|were|was)|(?:she|he|they) (?:listed|named|mentioned)|include[sd]?|such as|"
                     r"things? (?:are|is)|need(?:s|ed)? (?:is|are)|list(?:ed)?|what (?:she|he|they) (?:looks?|looked) for (?:is|are))\s+", re.I)

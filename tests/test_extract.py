@@ -181,3 +181,12 @@ def test_greetings_subjects_and_the_writer_are_not_referrals():
     rec, _ = extract_record(_note(text), None)
     assert [r.name for r in rec.referrals] == ["Dr. Imani Reyes", "Mei-Lin Cho"]
     assert rec.contact.name == "Brianna Calloway"
+
+
+def test_the_intro_maker_and_people_who_left_are_not_leads():
+    text = ("# Informational — Keisha Grant, City Forester (City of Millbrook)\n\n**Intro:** my arboriculture instructor at the CC, Mr. Pruitt\n\n"
+            "## People\n- Omar Siddiqui, volunteer coordinator at Millbrook ReLeaf, omar@millbrookreleaf.org\n"
+            "- her old boss at the tree company, Jim Kessler, taught her to climb but he sold the company and retired\n"
+            "- And if you want the CRA side, my old coworker Tyrell Jennings went to Brightline CRO, talk to him\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Omar Siddiqui", "Tyrell Jennings"]
