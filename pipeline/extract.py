@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -290,7 +291,7 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
                 for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet")]
     mentions = [(m, seg) for m, seg in mentions
                 if not any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) and m.name not in layout.speakers]
-    per_segment = {id(seg): sum(1 for _, other in mentions if other is seg) for _, seg in mentions}
+    per_segment = Counter(id(seg) for _, seg in mentions)
     only_mentioned = {m.name for m, seg in mentions if P.NEGATIVE_CUES.search(_near(seg.text, m, seg))
                       or per_segment[id(seg)] == 1 and P.GONE_CUES.search(seg.text) or P.INTRO_LINE.match(_line_of(text, seg))}
     for m, seg in mentions:
@@ -356,8 +357,7 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
     after = seg.text[m.end - seg.start:]
     email = P.EMAIL_RE.search(after) or P.EMAIL_RE.search(seg.text)
     phone = P.PHONE_RE.search(after) or P.PHONE_RE.search(seg.text)
-    clause = _CLAUSE_END.split(after[:MAX_CLAUSE], maxsplit=1)[0]
-    title, org = appositive(clause)
+    title, org = appositive(after)
     if not title:
         title, prose_org = prose_role(after[:300], [])
         org = org or prose_org
@@ -510,10 +510,13 @@ def _writer_names(note: Note, layout: Layout) -> set[str]:
     return {n for n in names if n}
 
 
+_BYLINE = r"(?:student|by|author|written by|name|submitted by)"  # labels of the note's author line
+
+
 def _byline_names(text: str) -> list[str]:
     """'Student: Alex Moreno', 'By: ...' near the top, and the subject of 'Alex Moreno interviewed ...'."""
     head = text[:1500]
-    lines = re.findall(r"^\s*(?:student|by|author|written by|name|submitted by)\s*:\s*([^\n]{3,60})$", head, re.I | re.M)
+    lines = re.findall(rf"^\s*{_BYLINE}\s*:\s*([^\n]{{3,60}})$", head, re.I | re.M)
     lines += re.findall(r"([A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2}) (?:interviewed|met with|spoke with|talked with) (?:Dr\.? |Mr\.? |Ms\.? )?[A-Z]", head)
     return [m.name for line in lines for m in P.find_names(line, header=True)[:1]]
 
@@ -614,13 +617,10 @@ _MET = re.compile(r"(interviewed|met with|\bmet\b|talked (to|with|w/)|spoke (to|
                   r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?)\s*(dr\.?\s+|mr\.?\s+|ms\.?\s+)?$", re.I)
 
 
-_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bSr)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
-
-
 def _writer_line(text: str, m: P.Mention) -> bool:
     """'Student: Alex Moreno', 'By: ...': the note's author, not the contact."""
     line_start = text.rfind("\n", 0, m.start) + 1
-    return bool(re.match(r"\s*(student|by|author|written by|name|from|submitted by)\s*:", text[line_start:m.start], re.I))
+    return bool(re.match(rf"\s*(?:from|{_BYLINE})\s*:", text[line_start:m.start], re.I))
 
 
 def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str | None]:
@@ -633,8 +633,7 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
     title = org = loose_org = None
     for end in ends:
         line_end = text.find("\n", end)
-        clause = _CLAUSE_END.split(text[end:min(end + MAX_CLAUSE, len(text) if line_end < 0 else line_end)], maxsplit=1)[0]
-        t, o = appositive(clause)
+        t, o = appositive(text[end:min(end + MAX_CLAUSE, len(text) if line_end < 0 else line_end)])
         if t and not title:
             title, org = t, o
         loose_org = loose_org or o
@@ -647,7 +646,7 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
         line_end = text.find("\n", m.end)
         nxt = re.match(r"\n+([^\n]{3,})", text[line_end:]) if line_end >= 0 else None
         if nxt:
-            t, o = appositive(_CLAUSE_END.split(nxt.group(1)[:MAX_CLAUSE], maxsplit=1)[0])
+            t, o = appositive(nxt.group(1))
             title, org = t, (org or o) if t else org
     org = org or loose_org
     if not org:

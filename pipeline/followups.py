@@ -472,9 +472,9 @@ def _duplicate_target(
         return thank
     if len(named) == 1:
         return named[0]
-    best, best_score = None, 0.0
     if not _LEAD_ACTION.match(text):
         return None  # "Build 2 practice pro formas before the analyst posting goes up" is its own task
+    best, best_score = None, 0.0
     for lead, task in zip(record.job_leads, leads):
         score = _title_overlap(text, lead.title)
         if score >= TITLE_OVERLAP_MIN and score > best_score:

@@ -36,7 +36,8 @@ _MEETING = re.compile(r"(zoom|google meet|\bmeet\b|\bteams\b|phone|\bcall\b|coff
 _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-Z](?:[-/][A-Z]{1,4})?)$")
 _SPLIT = re.compile(r"(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
 _ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor|\bw/)\s*$")
-MAX_CLAUSE = 400  # characters read after a name
+MAX_CLAUSE = 400  # characters read after a name: its title and organisation come right after it
+_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bSr)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
 _VERB = re.compile(r"\b(went|goes|does|did|runs|ran|coordinates|organizes|handles|said|says|is|was|are|were|has|had|will|would|can|"
                    r"got|gets|moved|left|joined|started|works|worked|knows|loves|hires|met)\b", re.I)
 _RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
@@ -53,11 +54,11 @@ _DATE_OR_LABEL = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|
 
 
 def appositive(rest: str) -> tuple[str | None, str | None]:
-    """Title and organisation from the text right after a name ("Jo Li, Analyst, Acme Labs"):
-    the first part with a job word is the title (with any unit between it and the organisation),
+    """Title and organisation from the text right after a name, up to the end of its clause
+    ("Jo Li, Analyst, Acme Labs. She ..."): the first part with a job word is the title (with any unit between it and the organisation),
     the organisation is the last part marked by '@'/'at' or an organisation word, else the last
     capitalised part."""
-    parts = _parts(rest)
+    parts = _parts(_CLAUSE_END.split(rest[:MAX_CLAUSE], maxsplit=1)[0])
     title_at = next((i for i, (p, _) in enumerate(parts) if title_like(p)), None)
     orgs = [i for i, (p, marked) in enumerate(parts) if (title_at is None or i > title_at) and _org_like(p, marked)]
     marked = [i for i in orgs if parts[i][1] or ORG_WORDS.search(parts[i][0])]
@@ -91,7 +92,7 @@ def _parts(rest: str) -> list[tuple[str, bool]]:
     """Pieces between separators, each with whether '@'/'at'/'with' marked it as an organisation."""
     out: list[tuple[str, bool]] = []
     pos = 0
-    rest = " ".join(rest[:MAX_CLAUSE].split())  # a name's title and organisation come right after it
+    rest = " ".join(rest.split())
     rest = re.sub(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<=\S)[*_](?!\w)", "", rest)  # markdown emphasis
     for m in list(_SPLIT.finditer(rest)) + [None]:
         end = m.start() if m else len(rest)
@@ -143,13 +144,13 @@ def _clean(value: str | None) -> str | None:
 
 # --- career field ------------------------------------------------------------------------------
 
-_FIELD_OF = {  # job word -> field word; other '-ist/-er/-or' words follow the rules in `_field_word`
+_FIELD_OF = {  # job word -> field word ("" names no field); regular -ologist/-therapist/... words follow `_field_word`
     "pharmacist": "pharmacy", "dietitian": "dietetics", "nutritionist": "nutrition", "librarian": "library science",
     "actuary": "actuarial science", "attorney": "law", "lawyer": "law", "paralegal": "law", "paramedic": "EMS", "emt": "EMS",
     "pilot": "aviation", "captain": "aviation", "nurse": "nursing", "rn": "nursing", "physician": "medicine",
     "doctor": "medicine", "surgeon": "surgery", "dentist": "dentistry", "hygienist": "hygiene", "rdh": "dental hygiene",
     "archivist": "archives", "curator": "curation", "journalist": "journalism", "arborist": "arboriculture",
-    "musician": "music", "therapist": "therapy", "hygienist": "hygiene", "planner": "planning", "counselor": "counseling",
+    "musician": "music", "therapist": "therapy", "planner": "planning", "counselor": "counseling",
     "counsellor": "counselling", "organizer": "organizing", "reporter": "reporting", "producer": "production",
     "trainer": "training", "instructor": "instruction", "advisor": "advising", "inspector": "inspection",
     "investigator": "investigation", "programmer": "programming", "marketer": "marketing", "strategist": "strategy",

@@ -101,11 +101,11 @@ def _pieces(masked: str, span: tuple[int, int] | None) -> list[tuple[int, int] |
         return [None]
     s, e = span
     joins = list(re.finditer(r"\s+\+\s+", masked[s:e]))
-    pieces = re.split(r"\s+\+\s+", masked[s:e])
-    if not joins or any(len(p.split()) > 2 for p in pieces):
-        return [span]
     bounds = [s] + [x for j in joins for x in (s + j.start(), s + j.end())] + [e]
-    return [(a, b) for a, b in zip(bounds[::2], bounds[1::2]) if b > a]
+    pieces = list(zip(bounds[::2], bounds[1::2]))
+    if not joins or any(len(masked[a:b].split()) > 2 for a, b in pieces):
+        return [span]
+    return [(a, b) for a, b in pieces if b > a]
 
 
 def _phrase(line: str, masked: str, s: int, e: int) -> tuple[int, int] | None:

@@ -73,7 +73,8 @@ def structure_note(text: str) -> Layout:
     """Split `text` into segments with offsets and deterministic topics."""
     lines = _lines_with_offsets(text)
     layout = Layout(text=text)
-    said_by = _speaker_blocks(lines)
+    headers = [_speaker_header(line) for _, line in lines]
+    said_by = _speaker_blocks(lines, headers)
     layout.speakers = _transcript_speakers(lines, said_by)
     layout.is_transcript = len(layout.speakers) >= 2
     topic: str | None = None
@@ -94,7 +95,7 @@ def structure_note(text: str) -> Layout:
         prev_blank = False
         if _EMAIL_HEADER.match(line) and line.lower().startswith("from:"):
             topic = None
-        if layout.is_transcript and (i in said_by or _speaker_header(line)):
+        if layout.is_transcript and (i in said_by or headers[i]):
             if i not in said_by:
                 block += 1  # "[10:02] Priya Shah": the next lines are her turn
             else:
@@ -161,10 +162,10 @@ def _front_matter_end(lines: list[tuple[int, str]]) -> int:
     return 0
 
 
-def _speaker_blocks(lines: list[tuple[int, str]]) -> dict[int, str]:
+def _speaker_blocks(lines: list[tuple[int, str]], headers: list[str | None]) -> dict[int, str]:
     """Teams/Zoom exports put the speaker on a line of its own ("[10:02] Priya Shah",
-    "Priya Shah  10:02 AM"); map each following text line to that speaker."""
-    headers = [_speaker_header(line) for _, line in lines]
+    "Priya Shah  10:02 AM"; `headers` holds each line's speaker, if it is such a line);
+    map each following text line to that speaker."""
     names = [h for h in headers if h]
     if sum(names.count(n) >= 2 for n in set(names)) < 2:
         return {}  # one "Tuesday 3:30 PM" line is a date, not a Teams export
@@ -343,20 +344,18 @@ def _topics_from_questions(layout: Layout) -> None:
     follow-up such as 'And how long...?') the topic already under discussion."""
     seeker = _seeker(layout)
     topic: str | None = None
-    turn: list[str] = []
+    turn: list[str] = []  # the seeker's sentences so far in this turn
+    asked_in_turn: str | None = None  # the topic of the turn's first recognised question
     for seg in layout.segments:
         if seg.kind != "turn":
             continue
-        if seg.speaker != seeker and _SELF.match(seg.speaker or ""):
-            seg.topic, seg.topic_source, turn = None, None, []  # "Me: I liked the pace" is the writer's own note
-            continue
         if seg.speaker != seeker:
-            turn = []
-            if topic:
+            turn, asked_in_turn = [], None
+            if _SELF.match(seg.speaker or ""):
+                seg.topic, seg.topic_source = None, None  # "Me: I liked the pace" is the writer's own note
+            elif topic:
                 seg.topic, seg.topic_source = topic, "question"
             continue
-        if not turn:
-            asked_in_turn: str | None = None
         turn.append(seg.text)
         if seg.text.endswith("?"):
             asked_in_turn = asked_in_turn or question_topic(seg.text)  # "What's the outlook? Is it hard to get in?"
