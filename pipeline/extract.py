@@ -22,7 +22,7 @@ from pipeline.ingest import Note
 from pipeline.llm import Model
 from pipeline.openings import OPENING_CUE, find_opening
 from pipeline.prompts import load_prompt, prompt_versions
-from pipeline.roles import MAX_CLAUSE, ROLE, appositive, field_from_title, prose_role
+from pipeline.roles import MAX_CLAUSE, ROLE, appositive, field_from_title, prose_role, referral_reason
 from pipeline.skills import skill_spans
 from pipeline.schema import Contact, Extraction, Item, JobLead, Outlook, Promise, Record, Referral, Span
 from pipeline.structure import Layout, Segment, split_sentences, structure_note
@@ -129,7 +129,7 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     if meta.get("contact"):
         title = meta.get("role") or meta.get("position") or meta.get("job_title") or _title_key(meta.get("title"))
         return Contact(name=_meta_text(meta["contact"]), title=_meta_text(title),
-                       organization=_meta_text(meta.get("company") or meta.get("organization"))), writer
+                       organization=_meta_text(next((meta[k] for k in _ORG_KEYS if meta.get(k)), None))), writer
     if layout.is_transcript:
         c = _transcript_contact(note.text, layout, writer)
         if c:
@@ -140,6 +140,9 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
         if c:
             return c, writer
     return _header_contact(note.text, layout, writer), writer
+
+
+_ORG_KEYS = ("company", "organization", "organisation", "org", "employer", "workplace", "institution", "agency", "firm")
 
 
 def _title_key(value: Any) -> Any:
@@ -292,7 +295,7 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
     mentions = [(m, seg) for m, seg in mentions
                 if not any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) and m.name not in layout.speakers]
     per_segment = Counter(id(seg) for _, seg in mentions)
-    only_mentioned = {m.name for m, seg in mentions if P.NEGATIVE_CUES.search(_near(seg.text, m, seg))
+    only_mentioned = {m.name for m, seg in mentions if _only_mentioned_near(m, seg)
                       or per_segment[id(seg)] == 1 and P.GONE_CUES.search(seg.text) or P.INTRO_LINE.match(_line_of(text, seg))}
     for m, seg in mentions:
         if any(_same(m.name, x) for x in only_mentioned):
@@ -348,6 +351,22 @@ def _block_texts(layout: Layout) -> dict[int, str]:
     return out
 
 
+def _only_mentioned_near(m: P.Mention, seg: Segment) -> bool:
+    """A cue next to the name says the person is only talked about ("my friend", "his book", "Kojima games").
+    The speaker's own friend or colleague whom they tell the seeker to e-mail is a lead, though."""
+    near, a = _near(seg.text, m, seg), m.start - seg.start
+    if seg.speaker and _SEND_TO_MY.search(seg.text[max(0, a - 60):a]) and not _SELF_SPEAKER.match(seg.speaker):
+        near = near[near.find(m.name):]
+    return bool(P.NEGATIVE_CUES.search(near) or _WORK_OF.match(seg.text[a + len(m.name):]))
+
+
+_SEND_TO_MY = re.compile(r"\b(?:talk to|speak (?:to|with)|e-?mail|call|contact|reach out to|ask|text|message|ping|meet)\s+my\s+(?:\w+\s+)?"
+                         r"(?:friend|colleague|coworker|co-worker|old colleague|former student|mentee|buddy)\s+(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?$", re.I)
+_SELF_SPEAKER = re.compile(r"(me|i|myself|my notes?|notes?)$", re.I)
+_WORK_OF = re.compile(r"['’]?s?\s+(?:games?|books?|novels?|films?|movies?|shows?|songs?|albums?|podcasts?|videos?|ted talks?|documentar(?:y|ies)|"
+                      r"paintings?|method|quote)\b", re.I)
+
+
 def _near(window: str, m: P.Mention, seg: Segment) -> str:
     a = m.start - seg.start
     return window[max(0, a - 30): a + len(m.name) + 45]
@@ -362,8 +381,9 @@ def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referr
         title, prose_org = prose_role(after[:300], [])
         org = org or prose_org
     org = org or _colleague_org(seg.text, email.group(0) if email else None, contact)
+    why = referral_reason(seg.text, m.start - seg.start, m.end - seg.start)
     return Referral(name=m.name, title=title, organization=org or None, email=email.group(0) if email else None,
-                    phone=phone.group(0) if phone else None, context=seg.text[:300],
+                    phone=phone.group(0) if phone else None, context=seg.text[:300], reason=seg.text[why[0]:why[1]] if why else None,
                     evidence=Span(start=m.start, end=m.end, quote=text[m.start:m.end]))
 
 

@@ -327,8 +327,8 @@ def _thank_you_task(record: Record, interview: date | None) -> Task:
 
 def _referral_task(record: Record, ref: Referral, interview: date | None) -> Task:
     """Reach out to one referral, due 3 days after the interview, naming who referred you."""
-    verb = "E-mail" if ref.email else "Call" if ref.phone else "Reach out to"
-    described = ref.name + _role_suffix(ref.title, ref.organization)
+    verb = _asked_channel(ref) or ("E-mail" if ref.email else "Call" if ref.phone else "Reach out to")
+    described = ref.name + _role_suffix(ref.title, ref.organization) + _reason_suffix(ref.reason)
     referrer = record.contact.name
     action = f"{verb} {described}" + (f" — mention {referrer}" if referrer else "")
     who = f"{referrer} suggested {ref.name}" if referrer else f"{ref.name} was suggested"
@@ -472,8 +472,8 @@ def _duplicate_target(
         return thank
     if len(named) == 1:
         return named[0]
-    if not _LEAD_ACTION.match(text):
-        return None  # "Build 2 practice pro formas before the analyst posting goes up" is its own task
+    if not _LEAD_ACTION.match(text) or _ANY_OPENINGS.search(text):
+        return None  # "Build 2 practice pro formas before the analyst posting goes up", "apply for part-time library jobs"
     best, best_score = None, 0.0
     for lead, task in zip(record.job_leads, leads):
         score = _title_overlap(text, lead.title)
@@ -482,6 +482,7 @@ def _duplicate_target(
     return best
 
 
+_ANY_OPENINGS = re.compile(r"\b(jobs|positions|roles|openings|postings|internships|programs)\b", re.I)  # plural: not one specific lead
 _LEAD_ACTION = re.compile(r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?(?:apply|submit|send (?:in|my)|watch|check|look (?:for|out)|"
                           r"keep an eye|set (?:up )?(?:an? )?(?:alert|reminder)|bookmark|track|follow|ask about|email|e-mail|call|"
                           r"sign up|register|get (?:my )?application)\b", re.I)
@@ -495,7 +496,18 @@ def _absorb_promise(target: Task, promise: Promise, anchor: date | None) -> None
         target.due = _iso(due)
     if target.evidence is None:
         target.evidence = promise.evidence
+    verb = _CONTACT_VERB.match(promise.action)
+    if target.kind == "referral" and verb:  # "text Gabriela this week": the seeker's own channel wins
+        channel = _CONTACT_VERBS[verb.group(1).lower()]
+        target.action = re.sub(r"^(E-mail|Call|Reach out to) ", f"{channel} ", target.action)
+        if re.search(r"linked\s?in", promise.action, re.I) and "LinkedIn" not in target.action:
+            target.action = target.action.replace(" — mention", " on LinkedIn — mention", 1) if " — mention" in target.action else f"{target.action} on LinkedIn"
     target.why = f'{target.why} You also wrote: "{promise.action}".'
+
+
+_CONTACT_VERBS = {"email": "E-mail", "e-mail": "E-mail", "call": "Call", "phone": "Call", "text": "Text", "message": "Message",
+                  "msg": "Message", "dm": "Message", "linkedin": "Message", "write": "Write to", "meet": "Meet"}
+_CONTACT_VERB = re.compile(r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?(" + "|".join(_CONTACT_VERBS) + r")\b", re.I)
 
 
 def _mentions_person(text: str, name: str) -> bool:
@@ -583,6 +595,22 @@ def _person_subject(name: str | None) -> str:
     while tokens and tokens[-1] in _CREDENTIALS:
         tokens.pop()
     return " ".join(tokens)
+
+
+def _asked_channel(ref: Referral) -> str | None:
+    """The way the note says to reach them: "call Tina at the hall", "text him first", "message Ben on LinkedIn"."""
+    first = re.escape(ref.name.split()[-1] if ref.name.split()[0].rstrip(".").lower() in _HONORIFICS else ref.name.split()[0])
+    m = re.search(rf"\b({'|'.join(_CONTACT_VERBS)})\s+(?:(?:him|her|them)\b|(?:dr\.?\s+|mr\.?\s+|ms\.?\s+)?{first})", ref.context or "", re.I)
+    return _CONTACT_VERBS[m.group(1).lower()] if m else None
+
+
+def _reason_suffix(reason: str | None) -> str:
+    """" about the part-time MSW" / " for the corporate side" / " (runs the co-op program)" / ""."""
+    if not reason:
+        return ""
+    if re.match(r"(about|re\b|regarding|for)\b", reason, re.I):
+        return f", {reason[0].lower()}{reason[1:]}"
+    return f" ({reason})"
 
 
 def _role_suffix(title: str | None, organization: str | None) -> str:

@@ -30,6 +30,10 @@ University College School Program Team Group Department Center Centre Hospital I
 New North South East West Street Ave St Road Drive Chat Call Coffee Meeting Email Phone Intern Internship Posting
 Reply Forwarded Original Message Sent Tel Cell Mobile Office Follow Next Step Steps Action Items Contacts Referrals
 Getting Breaking Background Career Careers Job Jobs Role Work Working Ask Call Apply Talk Reach Send Email Read Check
+One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Twenty Thirty Forty Fifty Hundred First Second Third
+Ha Haha Hah Ah Aha Ahh Ooh Oops Wow Huh Hmm Mhm Lol Omg Ugh Yay Whoa Meh Phew
+English German French Spanish Italian Portuguese Dutch Polish Russian Ukrainian Arabic Hebrew Hindi Chinese Mandarin
+Cantonese Japanese Korean Vietnamese Thai Turkish Greek Swedish Norwegian Danish Finnish Czech American British Canadian
 """.split()}
 ORG_WORDS = re.compile(r"\b(University|College|School|Schools|High|Academy|Inc|LLC|LLP|Ltd|Corp|Company|Co|Bank|Hospital|Center|Centre|"
                        r"Institute|Labs?|Group|Health|Healthcare|Motors|Department|Program|Association|Society|Foundation|Agency|"
@@ -42,14 +46,16 @@ ORG_WORDS = re.compile(r"\b(University|College|School|Schools|High|Academy|Inc|L
                        r"Commission|Ministry|Board)\b")  # words that make a capitalised run an organisation, not a person
 
 REFERRAL_CUES = re.compile(
-    r"(talk(ing)? to|two people|names?\b|suggested|recommended (I|that I|talking|reaching)|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
+    r"(talk(ing)? to|two people|(?:gave|give|has|had|got|have) (?:me )?(?:a |two |three |some |a few |a couple (?:of )?)?names\b|"
+    r"(?:two|three|a few|some|couple of) names\b|(?:told|asked|wants?|encouraged|urged) me to (?:e-?mail|call|contact|reach out|talk|text|message|meet|ping)|"
+    r"said (?:i should|to) (?:e-?mail|call|contact|reach out|talk|text|message|meet)|suggested|recommended (I|that I|talking|reaching)|speak (to|with)|reach out|contact|connect (you|with)|introduc|intro\b|e-?mail (him|her|them)|"
     r"call (him|her|them)|ask for|ask (him|her|them)|tell (him|her|them) i sent|sent you|loop (you )?in|"
     r"you should (meet|talk|email|call|contact)|worth (talking|a chat|reaching)|get in touch|pass (along|on) (my|your)|"
     r"message (him|her|them)|knows? (everyone|everybody|a lot)|would be happy to|loves talking|ping)", re.I)
 NEGATIVE_CUES = re.compile(
     r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|husband|wife|"
     r"spouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
-    r"cautionary|famous|author|\b(his|her|their|the) book|podcast|\bread\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
+    r"cautionary|famous|author|\bnovel\b|memoir|documentary|brought up|(?:be|as) (?:a|my|her|his) reference|reference letter|letter of rec|\b(his|her|their|the) book|podcast|\bread\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
     r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me)|intro (came )?(through|via|from)|"
     r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|boss|manager|supervisor|"
     r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
@@ -136,6 +142,10 @@ def looks_like_person(name: str) -> bool:
     """A capitalised run that starts with a known first name (or a title) and is not an org."""
     words = name.split()
     parts = [p for w in words if not re.fullmatch(_TITLE, w) for p in w.split("-")]
+    if len(parts) > 1 and any(p.isupper() and len(p) >= 2 for p in parts) and not all(p.isupper() for p in parts):
+        return False  # "German LQA": an acronym is no part of a name written in mixed case
+    if re.fullmatch(_TITLE, words[0]) and len(parts) == 1 and len(parts[0].strip(".")) == 1:
+        return False  # "Dr. V": an initial alone; the full name is found where the note spells it
     if ORG_WORDS.search(name) or any(p.lower().strip("'’") in _NOT_NAME_WORDS or not p[:1].isupper() for p in parts if p):
         return False
     if re.fullmatch(_TITLE, words[0]) and len(words) > 1:

@@ -95,7 +95,7 @@ def list_leads(db: sqlite_utils.Database, status: str | None = None) -> list[dic
         raise NotFound(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
     refs: dict[int, list[dict[str, Any]]] = {}
     for r in db.query("""
-      SELECT ref.person_id, ref.referred_by, ref.context, n.source, r.interview_date
+      SELECT ref.person_id, ref.referred_by, ref.context, ref.reason, n.source, r.interview_date
       FROM referrals ref JOIN notes n ON n.id = ref.note_id JOIN records r ON r.note_id = n.id
       ORDER BY r.interview_date IS NULL, r.interview_date, n.source, ref.id"""):
         refs.setdefault(r.pop("person_id"), []).append(r)
@@ -114,6 +114,7 @@ def _lead(p: dict[str, Any], refs: list[dict[str, Any]], interview: str | None) 
     dates = [r["interview_date"] for r in refs if r["interview_date"]]
     return {"id": p["id"], "name": p["name"], "title": p["title"], "organization": p["organization"], "email": p["email"],
             "phone": p["phone"], "status": p["status"], "referred_by": by[0] if by else None, "referred_by_all": by,
+            "reason": next((r["reason"] for r in refs if r.get("reason")), None),
             "sources": list(dict.fromkeys(r["source"] for r in refs)), "referrals": refs,
             "last_action": p["last_action"], "first_referred": min(dates) if dates else None,
             "interviewed": interview is not None, "interview": interview}

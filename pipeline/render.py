@@ -49,6 +49,7 @@ def leads_text(rows: list[dict[str, Any]]) -> str:
     """Each lead as up to three lines, next action first:
 
     [id] status    Name — title at organisation · e-mail · phone
+        why: about the part-time MSW  (when the note says why)
         referred by A in note.md (2026-03-01); B in other.txt
         interviewed in their-note.md · last action 2026-03-12
     """
@@ -58,6 +59,8 @@ def leads_text(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         detail = " · ".join(x for x in (_role(r["title"], r["organization"]), r["email"], r["phone"]) if x)
         out.append(f"[{r['id']}] {r['status']:<9} {r['name']}{' — ' + detail if detail else ''}")
+        if r.get("reason"):
+            out.append(f"    why: {r['reason']}")
         out.append("    " + _referred(r.get("referrals") or [{"referred_by": r["referred_by"], "source": s, "interview_date": None}
                                                for s in r["sources"]]))
         later = [x for x in (f"interviewed in {r['interview']}" if r.get("interview") else None,
@@ -86,7 +89,7 @@ def _referred(refs: list[dict[str, Any]]) -> str:
 def leads_csv(rows: list[dict[str, Any]]) -> str:
     """Leads as CSV (cells neutralised against spreadsheet formulas)."""
     buf = io.StringIO()
-    cols = ["id", "name", "title", "organization", "email", "phone", "status", "referred_by", "sources"]
+    cols = ["id", "name", "title", "organization", "email", "phone", "status", "referred_by", "sources", "reason"]
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(cols)
     for r in rows:

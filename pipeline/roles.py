@@ -37,7 +37,7 @@ _CREDENTIAL = re.compile(r"^(?:PharmD|PhD|MD|DO|JD|MBA|MSW|[A-Z][A-Za-z]{0,4}[A-
 _SPLIT = re.compile(r"(?:[,;|()]|\s[-–—]{1,2}\s|\s@\s?|^@\s?|\sat\s|\swith\s|\sw/\s?)\s*")
 _ORG_MARK = re.compile(r"(?:@|\bat|\bwith|\bfor|\bw/)\s*$")
 MAX_CLAUSE = 400  # characters read after a name: its title and organisation come right after it
-_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bSr)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)[.!?](?:\s|$)")
+_CLAUSE_END = re.compile(r"(?<!\bSt)(?<!\bSr)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bJr)(?<!\bInc)(?<!\bCo)(?<!\bLt)(?<!\bAssoc)(?<!\bAsst)(?<!\bExec)(?<!\bDept)(?<!\bMgr)(?<!\bDir)(?<!\bSnr)[.!?](?:\s|$)")
 _VERB = re.compile(r"\b(went|goes|does|did|runs|ran|coordinates|organizes|handles|said|says|is|was|are|were|has|had|will|would|can|"
                    r"got|gets|moved|left|joined|started|works|worked|knows|loves|hires|met)\b", re.I)
 _RELATIVE = re.compile(r"\s(?:who|that|which|whose|and (?:he|she|they|i))\b.*$", re.I)
@@ -140,6 +140,44 @@ def _clean(value: str | None) -> str | None:
     for _ in range(3):  # "she's the training director" -> "training director"
         value = _FILLER.sub("", value)
     return value.strip(" ,.;:") or None
+
+
+# --- why a referral is worth contacting --------------------------------------------------------
+
+_REASON_END = r"(?=\s*(?:[.;:!?()\[\],\n]|\s[-–—]\s|\s(?:and|but|so) (?:she|he|they|i|you)\b|$))"
+_REASON_ABOUT = re.compile(r"\b(?:(?:questions|ask(?: (?:her|him|them))?|talk(?: to (?:her|him|them))?|hear|learn(?: more)?) )?"
+                           r"(?P<r>(?:about|re:?|regarding)\s+[^.;:!?()\[\],\n]{3,80}?)" + _REASON_END, re.I)
+_REASON_FOR = re.compile(r"\b(?:good |great |best )?(?P<r>for (?:questions about |the |a )[^.;:!?()\[\]\"“”,\n]{2,60}?"
+                         r"\b(?:side|perspective|setting|route|angle|part|world|end|track|program|questions?)\b)", re.I)
+_REASON_DOES = re.compile(r"(?:^|[,;(]\s*|\s[-–—]\s+|\b(?:she|he|they|who)\s+)(?:also\s+|actually\s+)?(?P<r>(?:does|handles|runs|coordinates|organizes|organises|"
+                          r"owns|decides(?: on)?|hires|supervises|books|oversees|manages|leads|screens|schedules|mentors|teaches)\s+"
+                          r"[^.;:!?()\[\]\"“”,\n]{3,70}?)" + _REASON_END, re.I)
+
+
+_CONTENT = re.compile(r"\b(?!(?:about|re|regarding|for|the|a|an|of|to|and|or|in|on|at|with)\b)[A-Za-z][\w'’/+-]*")
+_APPROXIMATE = re.compile(r"^about\s+(?:\$?\d|an? (?:year|month|week|day|hour|minute|half)|half|once|twice|\w+ (?:minutes|hours|days|weeks|months|years)\b)", re.I)
+_NEXT_SENTENCE_REASON = re.compile(r"\s*(?:(?:good|great|best|useful|helpful) for|(?:ask|talk to) (?:her|him|them) about|for the)\b", re.I)
+
+
+def referral_reason(line: str, name_start: int, name_end: int) -> tuple[int, int] | None:
+    """Why the seeker should contact the person named at line[name_start:name_end], as offsets in
+    `line`: "about the part-time MSW", "for the corporate side", "she does all tech hiring" ->
+    "does all tech hiring", read in the clause after the name; failing those, an "about ..." earlier
+    in the same sentence ("if you want to hear about the CRA side, my old coworker Tyrell ...")."""
+    clause, *rest = _CLAUSE_END.split(line[name_end:name_end + MAX_CLAUSE], maxsplit=1)
+    for rx in (_REASON_ABOUT, _REASON_FOR, _REASON_DOES):
+        m = rx.search(clause)
+        if m and not _APPROXIMATE.match(m.group("r")) and len(_CONTENT.findall(m.group("r"))) >= 2:
+            return name_end + m.start("r"), name_end + m.end("r")
+    if rest and _NEXT_SENTENCE_REASON.match(rest[0]):  # "Rachel Tsai, PM at X. Good for the public side."
+        base = name_end + len(line[name_end:name_end + MAX_CLAUSE]) - len(rest[0])
+        nxt = _CLAUSE_END.split(rest[0], maxsplit=1)[0]
+        m = _REASON_ABOUT.search(nxt) or _REASON_FOR.search(nxt)
+        if m:
+            return base + m.start("r"), base + m.end("r")
+    sentence_start = max((m.end() for m in _CLAUSE_END.finditer(line, max(0, name_start - 200), name_start)), default=max(0, name_start - 200))
+    m = _REASON_ABOUT.search(line, sentence_start, name_start)
+    return (m.start("r"), m.end("r")) if m else None
 
 
 # --- career field ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Referral(BaseModel):
     email: Optional[str] = None
     phone: Optional[str] = None
     context: Optional[str] = None
+    reason: Optional[str] = None  # why to contact them, in the note's words ("about the part-time MSW")
     evidence: Span
 
 

@@ -30,7 +30,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "people": {"columns": {"id": int, "name": str, "key": str, "title": str, "organization": str, "email": str,
                            "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id"},
     "referrals": {"columns": {"id": int, "note_id": int, "person_id": int, "name": str, "referred_by": str,
-                              "context": str, "start": int, "end": int}, "pk": "id"},
+                              "context": str, "reason": str, "start": int, "end": int}, "pk": "id"},
     "job_leads": {"columns": {"id": int, "note_id": int, "title": str, "organization": str, "url": str,
                               "deadline": str, "start": int, "end": int}, "pk": "id"},
     "followups": {"columns": {"id": str, "source": str, "action": str, "due": str, "person": str, "kind": str,
@@ -131,7 +131,7 @@ def _index_record(db: sqlite_utils.Database, note_id: int, rec: Record) -> None:
     for ref in rec.referrals:
         person_id = ensure_person(db, ref.name, ref.title, ref.organization, ref.email, ref.phone)
         db["referrals"].insert({"note_id": note_id, "person_id": person_id, "name": ref.name, "referred_by": rec.contact.name,
-                                "context": ref.context, "start": ref.evidence.start, "end": ref.evidence.end})
+                                "context": ref.context, "reason": ref.reason, "start": ref.evidence.start, "end": ref.evidence.end})
     db["job_leads"].insert_all([{"note_id": note_id, "title": j.title, "organization": j.organization, "url": j.url,
                                  "deadline": j.deadline, "start": j.evidence.start, "end": j.evidence.end} for j in rec.job_leads])
     db.execute("UPDATE people SET interview_note_id = NULL WHERE interview_note_id = ?", [note_id])

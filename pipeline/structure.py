@@ -88,11 +88,11 @@ def structure_note(text: str) -> Layout:
         if not line.strip():
             prev_blank = True
             continue
-        if prev_blank:
+        starts_block, prev_blank = prev_blank, False
+        if starts_block:
             block += 1
             if weak and _is_prose(line):
                 topic, weak = None, False
-        prev_blank = False
         if _EMAIL_HEADER.match(line) and line.lower().startswith("from:"):
             topic = None
         if layout.is_transcript and (i in said_by or headers[i]):
@@ -102,7 +102,7 @@ def structure_note(text: str) -> Layout:
                 layout.segments.extend(_line_segments(start, line, topic, heading, block, True, said_by[i]))
             continue
         head = _heading_text(line) or _lead_in(line, _next_line(lines, i))
-        if head is not None and not layout.is_transcript:
+        if head is not None and (not layout.is_transcript or starts_block and heading_topic(head)):  # "Next steps:" after a Q/A
             topic = heading_topic(head) or ("other" if _is_strong_heading(line) else topic)
             heading, weak = head, not _is_strong_heading(line)
             layout.segments.append(Segment(start, start + len(line), line.strip(), "heading", topic, heading=head, block=block, topic_source="heading"))

@@ -190,3 +190,39 @@ def test_the_intro_maker_and_people_who_left_are_not_leads():
             "- And if you want the CRA side, my old coworker Tyrell Jennings went to Brightline CRO, talk to him\n")
     rec, _ = extract_record(_note(text), None)
     assert [r.name for r in rec.referrals] == ["Omar Siddiqui", "Tyrell Jennings"]
+
+
+def test_numbers_interjections_languages_and_initials_are_not_names():
+    from pipeline.people import find_names
+    text = ("Nine years teaching chemistry counts. Ha, that's fair. They hire German LQA testers. "
+            "Email Dr. V about it. Talk to Kendra Oyelaran.")
+    assert [m.name for m in find_names(text)] == ["Kendra Oyelaran"]
+
+
+def test_told_me_to_email_is_a_referral_and_mere_mentions_are_not():
+    text = ("Drove out to meet Zoë Kowal, the quality manager.\n\n"
+            "She also told me to email Kendra Oyelaran, the lab manager at Saugatuck Cider (kendra@saugatuckcider.com).\n"
+            "He recommended *The Goal* by Eliyahu Goldratt, a novel about a factory.\n"
+            "She brought up Edward Abbey like 3 times, said read it before any interview.\n"
+            "Hideo Kojima games are an LQA nightmare.\n\n"
+            "Contacts:\n- [x] ask Prof. Lindqvist if she'll be a reference\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Kendra Oyelaran"]
+
+
+def test_the_speakers_own_friend_is_a_lead_when_they_say_to_email_her():
+    turns = [("Lena", "Who else should I talk to?"),
+             ("Bethany", "If you want to know about the leveling route, email my friend Dr. Deepa Venkataraman at UW, deepa.v@uwm.edu."),
+             ("Lena", "Thanks! And what's a typical day like?"), ("Bethany", "Sessions all morning, notes after lunch."),
+             ("Lena", "My friend Omar Haddad said the same."), ("Bethany", "Ha, he's right.")]
+    text = "\n".join(f"{who}: {said}" for who, said in turns) + "\n"
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Dr. Deepa Venkataraman"]
+    assert rec.referrals[0].reason == "about the leveling route"
+
+
+def test_front_matter_org_key_and_abbreviated_titles():
+    rec, _ = extract_record(_note("Notes\n\nskills: Excel\n", contact="Rafael Amundsen", org="St. Brigid Regional Medical Center"), None)
+    assert rec.contact.organization == "St. Brigid Regional Medical Center"
+    rec, _ = extract_record(_note("# Harriet Okonkwo-Bell (Assoc. Registrar, Ferris Valley Museum of Art) — coffee, Feb 28\n\nmet at the café.\n"), None)
+    assert (rec.contact.title, rec.contact.organization) == ("Assoc. Registrar", "Ferris Valley Museum of Art")

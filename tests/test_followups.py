@@ -505,3 +505,28 @@ def test_repeated_promise_gets_distinct_stable_ids_without_hanging():
     ids = [t.id for t in build_tasks(rec) if t.kind == "promise"]
     assert len(ids) == 2 and len(set(ids)) == 2
     assert ids == [t.id for t in build_tasks(rec) if t.kind == "promise"]
+
+
+def test_referral_task_says_why_in_the_notes_words():
+    refs = [Referral(name="Priscilla Vaughn", title="field education director", reason="about the part-time MSW", evidence=span(1)),
+            Referral(name="Jen", title="pharmacy ops mgr", phone="ext 4410", reason="does all tech hiring", evidence=span(2))]
+    actions = [t.action for t in by_kind(build_tasks(make_record(referrals=refs)), "referral")]
+    assert actions == ["Reach out to Priscilla Vaughn, field education director, about the part-time MSW — mention Marisol Ochoa",
+                       "Call Jen, pharmacy ops mgr (does all tech hiring) — mention Marisol Ochoa"]
+
+
+def test_an_absorbed_promise_brings_its_own_channel_and_timing():
+    promises = [Promise(action="text Lena Park this week", due="2026-03-13", evidence=span(1)),
+                Promise(action="message Dan Reyes on LinkedIn", evidence=span(2))]
+    tasks = build_tasks(make_record(promises=promises))
+    lena = next(t for t in tasks if t.person == "Lena Park")
+    dan = next(t for t in tasks if t.person == "Dan Reyes")
+    assert lena.action == "Text Lena Park — mention Marisol Ochoa" and lena.due == "2026-03-13"
+    assert dan.action == "Message Dan Reyes, research ops manager at Lumen on LinkedIn — mention Marisol Ochoa"
+    assert dan.id == task_id(SOURCE, "referral", "dan reyes")  # the id (and any status) stays with the person
+
+
+def test_applying_for_jobs_in_general_is_not_the_specific_lead():
+    promises = [Promise(action="apply for part-time pharmacy jobs for fall", evidence=span(1))]
+    tasks = build_tasks(make_record(promises=promises))
+    assert [t.action for t in by_kind(tasks, "promise")] == [promises[0].action]

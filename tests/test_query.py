@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.errors import FieldnotesError
 from pipeline.query import list_leads, mark_lead, quote_fts, referral_chain, search
+from pipeline.render import leads_text
 
 from conftest import run_notes
 
@@ -270,5 +271,15 @@ def test_leads_json_and_csv(filled, notes, monkeypatch):
     dan = rows[0]
     assert dan["name"] == "Dan Reyes" and dan["referred_by"] == "Ana Lima" and dan["sources"] == [str(notes["ana"]), str(notes["ben"])]
     csv_lines = runner.invoke(cli, ["leads", "--format", "csv"]).stdout.splitlines()
-    assert csv_lines[0] == "id,name,title,organization,email,phone,status,referred_by,sources"
-    assert csv_lines[1].endswith(f",new,Ana Lima,{notes['ana']};{notes['ben']}")
+    assert csv_lines[0] == "id,name,title,organization,email,phone,status,referred_by,sources,reason"  # new columns go last
+    assert csv_lines[1].endswith(f",new,Ana Lima,{notes['ana']};{notes['ben']},")
+
+
+def test_leads_say_why_to_contact_them(db, tmp_path):
+    note = tmp_path / "jo.txt"
+    note.write_text("Coffee with Jo Park, nurse manager at Saint Luke's, 3/3\n\nPEOPLE\n"
+                    "- Priscilla Vaughn, field education director, for questions about the part-time MSW\n", encoding="utf-8")
+    run_notes(db, [note])
+    (lead,) = list_leads(db)
+    assert lead["reason"] == "about the part-time MSW"
+    assert "    why: about the part-time MSW" in leads_text([lead]).splitlines()

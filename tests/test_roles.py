@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.extract import extract_record
 from pipeline.ingest import Note
-from pipeline.roles import appositive, prose_role
+from pipeline.roles import appositive, prose_role, referral_reason
 
 
 @pytest.mark.parametrize("rest,title,org", [
@@ -118,3 +118,21 @@ def test_field_words_are_never_made_up():
     from pipeline.roles import field_from_title
     assert field_from_title("Nurse Practitioner") is None and field_from_title("Bakery Owner") is None
     assert field_from_title("Museum Curator") == "museum curation"
+
+
+@pytest.mark.parametrize("line,name,reason", [
+    ("ask for Jen, pharmacy ops mgr, she does all tech hiring - ext 4410", "Jen", "does all tech hiring"),
+    ("Marcus, the training captain - runs ride alongs + CPAT prep on sat mornings. text him", "Marcus", "runs ride alongs + CPAT prep on sat mornings"),
+    ("She also mentioned Priscilla Vaughn, the field education director, for questions about the part-time MSW, and said", "Priscilla Vaughn",
+     "about the part-time MSW"),
+    ("**Rachel Tsai**, senior PM at the housing authority. Good for the public side and how loans work.", "Rachel Tsai", "for the public side"),
+    ("And if you want to hear about the CRA side, my old coworker Tyrell Jennings went to a CRO.", "Tyrell Jennings", "about the CRA side"),
+    ('Deb in IR — she can tell you about the "other side" + corp jobs. he will', "Deb", 'about the "other side" + corp jobs'),
+    ("Talk to Jo Park, she's been there about a year.", "Jo Park", None),  # an amount, not a subject
+    ("Greg Tolliver, Metadata Librarian at the State Library.", "Greg Tolliver", None),
+    ("Ask Ray about it.", "Ray", None),
+])
+def test_why_a_referral_is_worth_contacting(line, name, reason):
+    i = line.index(name)
+    span = referral_reason(line, i, i + len(name))
+    assert (line[span[0]:span[1]] if span else None) == reason

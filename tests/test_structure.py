@@ -151,3 +151,17 @@ def test_adversarial_lines_grow_linearly_not_quadratically():
                  lambda n: "Outlook:\n" + "Mr. " * (n // 4)):
         cost(make(100))  # warm caches (name lists, word frequencies)
         assert cost(make(16000)) < 40 * cost(make(1600)) + 0.05
+
+
+def test_headed_sections_after_a_q_and_a_keep_their_headings():
+    text = ("Q: Who else should I talk to?\nA: Greg Tolliver at the State Library.\n\n"
+            "Q: How do people get in?\nA: Mostly through the residency.\n\n"
+            "Q: What does a typical day look like?\nA: Consultations in the morning, teaching after lunch.\n\n"
+            "Q: What skills matter?\nA: Teaching, and SPSS or R.\n\n"
+            "My notes on fit:\n- she liked that I taught ESL for 2 years\n\n"
+            "Next steps:\n- email Greg this week\n- look at online MLIS programs\n")
+    topics, layout = _topics(text)
+    assert layout.is_transcript
+    assert topics["she liked that I taught ESL for 2 years"] == "fit"
+    assert topics["email Greg this week"] == topics["look at online MLIS programs"] == "todo"
+    assert topics["Mostly through the residency."] == "how_to_get_in"
