@@ -569,8 +569,8 @@ def _email_contact(text: str, people: list[tuple[str, str]], writer: set[str]) -
 
 
 def _signature(text: str, name: str) -> tuple[str | None, str | None]:
-    for m in re.finditer(rf"^{re.escape(name)}\s*\n([^\n]+)\n([^\n]+)", text, re.M):
-        title = m.group(1).strip()
+    for m in re.finditer(rf"^{re.escape(name)}(?:,\s*[A-Z][\w.-]{{1,10}})*\s*\n([^\n]+)\n([^\n]+)", text, re.M):
+        title = m.group(1).split("|")[0].strip()
         org = m.group(2).split("|")[0].strip()
         if 1 < len(title.split()) <= 10:
             return title.split(",")[0].strip() if "," in title else title, org
@@ -582,7 +582,7 @@ _ROLE_LABELS = {"q", "a", "me", "i", "interviewer", "interviewee", "student", "h
 
 def _transcript_contact(text: str, layout: Layout, writer: set[str]) -> Contact | None:
     others = [s for s in layout.speakers if s not in writer]
-    if not others or others[0].lower() in _ROLE_LABELS or len(others[0]) <= 2:
+    if not others or others[0].lower() in _ROLE_LABELS:
         return None
     label = others[0]
     name = _surname_from_title(text, label) or label
@@ -590,9 +590,14 @@ def _transcript_contact(text: str, layout: Layout, writer: set[str]) -> Contact 
         for m in P.find_names(text):
             if m.name.split()[-1].lower() == label.lower() or P.strip_title(m.name).split()[0].lower() == label.split()[0].lower():
                 if len(P.strip_title(m.name).split()) > 1:
-                    name = P.strip_title(m.name)
+                    name = P.strip_title(m.name)  # "AN:" introduces herself as "Nguyễn Văn An"
                     break
-    title, org = _intro_title_org(text, layout, label)
+    if name == label and (label.isupper() or len(label) <= 2):
+        spelled = (m.group(1) for m in re.finditer(rf"((?:(?<![\w.])[^\W\d_][\w'’-]*\s+){{1,3}}{re.escape(label.title())})\b", text[:3000]))
+        name = next((n for n in spelled if all(w[:1].isupper() for w in n.split())), name)
+    if name == label and len(label) <= 2:
+        return None  # "A:", "Q:"-like labels name nobody
+    title, org = _intro_title_org(text, layout, label, name)
     return Contact(name=name, title=title, organization=org)
 
 
@@ -604,12 +609,18 @@ def _surname_from_title(text: str, label: str) -> str | None:
     return f"{label.title() if label.isupper() else label} {m.group(1)}" if m and m.group(1).lower() != label.lower() else None
 
 
-def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | None, str | None]:
-    """A transcript's contact: "(CRC II, oncology, Lakeshore ...)" in the heading note, else
-    the speaker's own "I'm an associate in the healthcare group at Whitmore Castell"."""
+def _intro_title_org(text: str, layout: Layout, speaker: str, name: str) -> tuple[str | None, str | None]:
+    """A transcript's contact: "(CRC II, oncology, Lakeshore ...)" in the heading note, else the
+    words after their name ("Nguyễn Văn An, senior producer at Tidewater Audio"), else the
+    speaker's own "I'm an associate in the healthcare group at Whitmore Castell"."""
     paren = re.search(r"\(([^()]{5,120})\)", text[:600])
     if paren:
         title, org = appositive(paren.group(1))
+        if title:
+            return title, org
+    at = text.find(name + ",")
+    if at >= 0:
+        title, org = appositive(text[at + len(name):])
         if title:
             return title, org
     for seg in layout.segments:
@@ -623,9 +634,7 @@ def _intro_title_org(text: str, layout: Layout, speaker: str) -> tuple[str | Non
 def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
     """The person the note's opening names: preferably after "met with", "coffee w/", "interviewed"."""
     head_end = max(layout.body_start, 200)
-    cands = [m for m in P.find_names(text[:head_end], header=True) if m.name not in writer and not _writer_line(text, m)]
-    m = (next((c for c in cands if _MET.search(text[max(0, c.start - 45):c.start])), None)
-         or next((c for c in cands if text[c.end:c.end + 2] not in ("'s", "’s")), None))
+    m = _met_name(text, head_end, writer) or _met_name(text, 800, writer, only_met=True) or _lower_case_name(text[:300])
     if m is None:
         return Contact()
     name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)
@@ -633,8 +642,26 @@ def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
     return Contact(name=P.strip_title(name) if P.strip_title(name).count(" ") else name, title=title, organization=org)
 
 
+def _met_name(text: str, head_end: int, writer: set[str], only_met: bool = False) -> P.Mention | None:
+    """The first name in the opening after "met with", "**Who:**", "coffee w/"..., else (unless
+    `only_met`) the first name there that is not a possessive ("Dana's team")."""
+    cands = [m for m in P.find_names(text[:head_end], header=True) if m.name not in writer and not _writer_line(text, m)]
+    met = next((c for c in cands if _MET.search(text[max(0, c.start - 45):c.start])), None)
+    return met if met or only_met else next((c for c in cands if text[c.end:c.end + 2] not in ("'s", "’s")), None)
+
+
+def _lower_case_name(head: str) -> P.Mention | None:
+    """Notes typed on a phone: "call w/ dale kerrigan (owner, ...)" names the contact in lower case."""
+    m = re.search(r"\b(?:call|chat|coffee|convo|meeting|talk|interview|zoom|met|notes from call)\s+(?:w/|with|w)\s*"
+                  r"(?P<n>[a-z][\w'’-]+(?: [a-z][\w'’-]+)?)(?=\s*[(,\-–—:]|\s*$)", head, re.M)
+    if not m or not P.known_first_name(m.group("n").split()[0]):
+        return None
+    return P.Mention(m.group("n"), m.start("n"), m.end("n"))
+
+
 _MET = re.compile(r"(interviewed|met with|\bmet\b|talked (to|with|w/)|spoke (to|with)|speaking with|(chat|call|coffee|interview|intvw|meeting|lunch|"
-                  r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?)\s*(dr\.?\s+|mr\.?\s+|ms\.?\s+)?$", re.I)
+                  r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?|"
+                  r"^\W*(who|contact|interviewee|person|with|guest)\s*(\*\*|__)?\s*:\s*(\*\*|__)?)\s*((dr|mr|mrs|ms|mx|rev|prof|fr|sr)\.?\s+)*$", re.I | re.M)
 
 
 def _writer_line(text: str, m: P.Mention) -> bool:

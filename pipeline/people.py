@@ -13,7 +13,7 @@ from pathlib import Path
 _TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain|Lt|Sgt|Rev|Coach|Chef|Judge)\.?"
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents (Adébáyọ̀)
 _CAP = rf"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][{_MARKS}]*[\w{_MARKS}'’\-]*"
-_NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} )?{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
+_NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} ){{0,2}}{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
 EMAIL_RE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 PHONE_RE = re.compile(r"(?:\+?1[\s.\-]?)?\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}|\bext\.? ?\d{3,5}\b|\bx\d{3,5}\b")
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]|\b[a-z0-9\-]+\.(?:com|org|edu|gov|io|net)/[^\s<>()\"']*[^\s<>()\"'.,;:!?]")
@@ -62,10 +62,11 @@ NEGATIVE_CUES = re.compile(
     r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
     r"doesn't have anybody|didn't have anybody|no one specific|nobody specific|"
     r"tell \S+(?: \S+)? (?:that )?i said (?:hi|hello)|say hi to|(?:give|send) \S+(?: \S+)? my (?:best|regards|love)|"
-    r"(?:her|his|their) old (?:boss|manager|supervisor|mentor|teacher)|my (?:\w+ )?(?:instructor|teacher|coach|tutor))", re.I)
+    r"(?:her|his|their) old (?:boss|manager|supervisor|mentor|teacher)|your old \w+|not (?:really )?the right person|"
+    r"don'?t bother|no need to (?:contact|reach|email|call)|not worth (?:contacting|bothering|a call)|my (?:\w+ )?(?:instructor|teacher|coach|tutor))", re.I)
 # Anywhere in a line that names only one person, these make that person someone merely mentioned.
 GONE_CUES = re.compile(r"\b(retired|passed away|died|sold the (?:company|business|practice)|moved (?:away|to \w+)|left the (?:field|industry)|"
-                       r"out of the (?:field|industry)|no longer (?:works|in))\b", re.I)
+                       r"out of the (?:field|industry)|no longer (?:works|in)|left (?:to|for) (?:go into|do|work in|become|start))\b", re.I)
 # A line that says who set the interview up names the referrer, not a lead ("**Intro:** my instructor, Mr. Pruitt").
 INTRO_LINE = re.compile(r"^\W*(intro|introduced by|introduction|referred by|referral from|via|how i (?:got|found|met) (?:him|her|them)|"
                         r"connection|connected (?:through|via|by)|set up by)\W*:", re.I)
@@ -102,7 +103,7 @@ def find_names(text: str, start: int = 0, line_start: bool = False, header: bool
         if _place_before(before) or _common_word_name(name, a == 0 or bool(re.search(r"[.!?:]\s*$", before))):
             continue
         slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(before)
-        slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)\s*$", before))
+        slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)(\*\*|__)?\s*$", before))
         if looks_like_person(name) or (slot and _plausible_full_name(name)):
             out.append(Mention(name, start + a, start + a + len(name)))
     return out
@@ -110,7 +111,7 @@ def find_names(text: str, start: int = 0, line_start: bool = False, header: bool
 
 def _place_before(before: str) -> bool:
     """'at Cornell', 'St. Aldric', 'from Lincoln': a place or organisation, not a person."""
-    return bool(re.search(r"(\b(at|from|in|near|of|to the)|St\.|@)\s*$", before)) and not _LEAD_IN.search(before)
+    return bool(re.search(r"(\b(at|from|in|near|of|to the)|St\.|@|&)\s*$", before)) and not _LEAD_IN.search(before)
 
 
 def _common_word_name(name: str, sentence_start: bool) -> bool:
@@ -156,7 +157,7 @@ def looks_like_person(name: str) -> bool:
 
 def strip_title(name: str) -> str:
     """'Dr. Kwame Asante' -> 'Kwame Asante'."""
-    return re.sub(rf"^{_TITLE}\s+", "", name).strip()
+    return re.sub(rf"^(?:{_TITLE}\s+)+", "", name).strip()
 
 
 def same_person(a: str, b: str) -> bool:
@@ -185,6 +186,11 @@ def _first_names() -> frozenset[str]:
                 name = line.split()[1].lower()
                 names.update({name.replace("+", r) for r in ("", " ", "-")} if "+" in name else {name})
     return frozenset(names)
+
+
+def known_first_name(word: str) -> bool:
+    """A first name in the name dictionary, whatever its case ("dale", "Dale")."""
+    return _is_first_name(word[:1].upper() + word[1:])
 
 
 @lru_cache(maxsize=20000)

@@ -69,7 +69,7 @@ def appositive(rest: str) -> tuple[str | None, str | None]:
     kept = [parts[i][0] for i in range(title_at, end) if i == title_at or _department(parts[i][0])]
     title, org = _clean(_RELATIVE.sub("", ", ".join(kept))), _clean(parts[org_at][0]) if org_at is not None else None
     of = re.match(r"(.+?)\s+of\s+(.+)$", title or "")
-    if of and ORG_WORDS.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
+    if of and not org and ORG_WORDS.search(of.group(2)) and _org_like(of.group(2), True):  # "co-founder & CTO of Kestrel Robotics"
         title, org = of.group(1), org or of.group(2)
     return title, org
 

@@ -351,8 +351,12 @@ def _topics_from_questions(layout: Layout) -> None:
             continue
         if seg.speaker != seeker:
             turn, asked_in_turn = [], None
+            announced = _announced_topic(seg.text)
             if _SELF.match(seg.speaker or ""):
                 seg.topic, seg.topic_source = None, None  # "Me: I liked the pace" is the writer's own note
+            elif announced:
+                topic = announced  # "Okay, advice." turns the answer to a new topic
+                seg.topic, seg.topic_source = "other", "question"
             elif topic:
                 seg.topic, seg.topic_source = topic, "question"
             continue
@@ -362,6 +366,12 @@ def _topics_from_questions(layout: Layout) -> None:
             asked = asked_in_turn or question_topic(" ".join(turn))
             topic = asked or (topic if _FOLLOW_UP_QUESTION.match(seg.text) else None)
         seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
+
+
+def _announced_topic(sentence: str) -> str | None:
+    """A short sentence that only names a topic ("Okay, advice.", "Skills-wise:", "As for the market,")."""
+    m = re.fullmatch(r"\W*(?:(?:ok(?:ay)?|so|alright|all right|right|now|and|um|as for|on)\W+)*(?:the\s+)?(?P<t>[\w' -]{3,30}?)(?:[- ]wise)?\W*", sentence, re.I)
+    return heading_topic(m.group("t")) if m and len(m.group("t").split()) <= 3 else None
 
 
 def _seeker(layout: Layout) -> str | None:
@@ -380,9 +390,10 @@ _FOLLOW_UP_QUESTION = re.compile(r"^(and\b|so\b|what about|how about|how much|ho
 _QUESTION_TOPICS: list[tuple[str, str]] = [
     ("people", r"(who (else )?(should|could|would) i (talk|reach|contact|speak)|anyone (else )?(i should|you'd|you would)|(talk|speak) to next|introduc)"),
     ("how_to_get_in", r"(get (in|hired|my foot)|break in|how (do|did|would) (i|you|people|someone) (get|start|apply)|hiring|\bhire\b|entry[- ]level|apply|"
-                      r"recruit|openings?|foot in the door|get (a|the|that) (job|role|position)|land (a|the) (job|role))"),
+                      r"recruit|openings?|foot in the door|get (a|the|that) (job|role|position)|land (a|the) (job|role)|grad(uate)? school|grad program|"
+                      r"master'?s (program|degree)|prereqs?\b|prerequisites?|what (degree|program)s?)"),
     ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|need to (know|learn|have)|qualities|good at|make a good|tools|look(ing)? for|"
-               r"certif|credentials?|prerequisites?)"),
+               r"certif|credentials?)"),
     ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing)"),
     ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
     ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),

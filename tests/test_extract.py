@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.extract import extract_record
 from pipeline.ingest import read_note
 from pipeline.structure import structure_note
@@ -226,3 +228,34 @@ def test_front_matter_org_key_and_abbreviated_titles():
     assert rec.contact.organization == "St. Brigid Regional Medical Center"
     rec, _ = extract_record(_note("# Harriet Okonkwo-Bell (Assoc. Registrar, Ferris Valley Museum of Art) — coffee, Feb 28\n\nmet at the café.\n"), None)
     assert (rec.contact.title, rec.contact.organization) == ("Assoc. Registrar", "Ferris Valley Museum of Art")
+
+
+@pytest.mark.parametrize("text,contact", [
+    ("# Informational interview — corporate paralegal\n\n**Who:** Adaeze Okafor, Senior Corporate Paralegal, Whitcombe & Rhys LLP (Chicago)\n"
+     "**When:** Feb 24, 2026, phone\n\n## Notes\nShe runs closings.\n",
+     ("Adaeze Okafor", "Senior Corporate Paralegal", "Whitcombe & Rhys LLP")),
+    ("CAREER SERVICES - ADVISING NOTE\nStudent: Jordan Whitfield (MDiv, 2nd year)        Advisor: K. Alvarez\n"
+     "Date of advising appt: 02/19/2026                 Type: informational interview debrief\n\n"
+     "Student met with Rev. Dr. Angela Osterhout, Director of Spiritual Care at Cedar Valley Hospice, on Tuesday 2/17/2026.\n",
+     ("Angela Osterhout", "Director of Spiritual Care", "Cedar Valley Hospice")),
+    ("MAYA: Okay, it's recording. Informational chat with An from Tidewater Audio.\n"
+     "AN: Hi Maya. For the record, Nguyễn Văn An, senior producer at Tidewater Audio. Everyone calls me An.\n"
+     "MAYA: What does a senior producer actually do?\nAN: I oversee two weekly shows.\n"
+     "MAYA: How did you get in?\nAN: I interned, then freelanced.\n",
+     ("Nguyễn Văn An", "senior producer", "Tidewater Audio")),
+    ("3/26 call w/ dale kerrigan (owner, ~4k hives) 🐝\n- day = hive checks, feeding, mite counts\n", ("dale kerrigan", "owner", None)),
+])
+def test_contact_in_labels_advisor_notes_short_speaker_labels_and_lower_case(text, contact):
+    rec, _ = extract_record(_note(text), None)
+    assert (rec.contact.name, rec.contact.title, rec.contact.organization) == contact
+
+
+def test_email_signature_with_credentials_and_a_pipe():
+    text = ("From: Rachel Nakamura <rnakamura@stlukesmc.org>\nTo: Luis Ortega <luis@example.com>\nSubject: Re: BMET questions\n\n"
+            "Hi Luis,\n\nHappy to help.\n\nRachel\n\nRachel Nakamura, CBET\nLead Biomedical Equipment Technician | Healthcare Technology Management\n"
+            "St. Luke's Medical Center\nOffice: (414) 555-0123\n\n"
+            "- You mentioned your old sergeant Brian Kowalski. He tried BMET work here but left to go into HVAC, so he's not really the right person.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert (rec.contact.name, rec.contact.title, rec.contact.organization) == (
+        "Rachel Nakamura", "Lead Biomedical Equipment Technician", "St. Luke's Medical Center")
+    assert rec.referrals == []

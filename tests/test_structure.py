@@ -165,3 +165,12 @@ def test_headed_sections_after_a_q_and_a_keep_their_headings():
     assert topics["she liked that I taught ESL for 2 years"] == "fit"
     assert topics["email Greg this week"] == topics["look at online MLIS programs"] == "todo"
     assert topics["Mostly through the residency."] == "how_to_get_in"
+
+
+def test_an_answer_that_announces_its_topic_turns_to_it():
+    text = ("Lena: So how do people usually get in?\nJosé: Almost everyone starts at a vendor.\n"
+            "Lena: Mostly RPGs, I just finished one.\nJosé: Okay, advice. Don't call yourself a translator.\n"
+            "Lena: What's a typical day?\nJosé: Test passes all morning.\n")
+    topics, _ = _topics(text)
+    assert topics["Almost everyone starts at a vendor."] == "how_to_get_in"
+    assert topics["Don't call yourself a translator."] == "advice"
