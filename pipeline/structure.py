@@ -23,7 +23,7 @@ _HEADING_TOPICS: list[tuple[str, str]] = [
     ("advice", r"\b(advice|tips?|recommend|suggest)"),
     ("fit", r"\b(fit|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b|^me\b"),
     ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she|you|i) does|what (s?he|they|you|i) do\b|job actually|role|week|schedule|responsibilit|"
-                    r"day[- ]to[- ]day|the job|what .* does|work ?life|job is)"),
+                    r"day[- ]to[- ]day|the job(?! market)|what .* does|work ?life|job is)"),
 ]
 
 _BULLET = re.compile(r"^\s*(?:[-*•]\s+\[[ xX]\]|\[[ xX]\]|[-*•·▪◦‣]|\d{1,2}[.)]|[a-z][.)])\s+")
@@ -116,8 +116,11 @@ def structure_note(text: str) -> Layout:
 
 def heading_topic(heading: str) -> str | None:
     """Map a heading's words to a topic, or None when nothing matches."""
-    h = re.sub(r"\b(for )?(future|later) (me|self|reference)\b", "", heading.lower())  # "Background for future me:"
-    return _earliest(h.strip(" :*#_-=~"), _HEADING_TOPICS)
+    if re.search(r"\b(context|background)\b.*\b(future|later) (me|self)\b", heading, re.I):
+        return "fit"  # "Context for future me: 6 yrs as a dispatcher" is the seeker's own background
+    h = re.sub(r"\b(for )?(future|later) (me|self|reference)\b", "", heading.lower()).strip(" :*#_-=~")  # "Skills for future me:"
+    asked = question_topic(h) if h.endswith("?") else None  # "What's the job market like?" asks about the outlook
+    return asked or _earliest(h, _HEADING_TOPICS)
 
 
 def _earliest(text: str, patterns: list[tuple[str, str]]) -> str | None:
@@ -210,6 +213,9 @@ def _heading_text(line: str) -> str | None:
     s = _DECORATION.sub("", s) or s
     if re.fullmatch(r"(\*\*|__)[^*_]{2,60}(\*\*|__):?", s):
         return s.strip("*_: ")
+    m = _NUMBERED_HEADING.match(s)
+    if m and s.endswith("?") and len(m.group(1).split()) <= 12 and heading_topic(m.group(1)):
+        return m.group(1)  # "3. Is it a good field to get into?" heads the answer below it
     words = s.rstrip(":").split()
     if not words or len(words) > 7 or len(s) > 60:
         return None
@@ -286,7 +292,7 @@ def _line_segments(start: int, line: str, topic: str | None, heading: str | None
     if bullet:
         body_off = bullet.end()
     seg_topic, source = topic, ("heading" if topic else None)
-    labels = _inline_labels(line, body_off) if kind != "turn" else []
+    labels = _inline_labels(line, body_off, topic is not None) if kind != "turn" else []
     if labels:
         if labels[0][0] > body_off:
             labels.insert(0, (body_off, None))
@@ -296,8 +302,10 @@ def _line_segments(start: int, line: str, topic: str | None, heading: str | None
     return [Segment(s, e, t, kind, seg_topic, speaker, checked, heading, block, source) for s, e, t in pieces if t]
 
 
-def _inline_labels(line: str, body_off: int) -> list[tuple[int, str | None]]:
-    """Find 'skills: ...', '... advice: ...' labels inside one line; returns (offset, topic)."""
+def _inline_labels(line: str, body_off: int, in_section: bool = False) -> list[tuple[int, str | None]]:
+    """Find 'skills: ...', '... advice: ...' labels inside one line; returns (offset, topic).
+    Under a heading, a dash label must be a bare topic word ("outlook - ..."): there,
+    "Networking basics - CompTIA level" is an item of the section, not a new topic."""
     out: list[tuple[int, str | None]] = []
     body = line[body_off:]
     for m in re.finditer(r"(?:^|(?<=[.;]\s))([A-Za-z][A-Za-z /&'’\-]{1,45}?)\s*:\s+", body):
@@ -308,7 +316,7 @@ def _inline_labels(line: str, body_off: int) -> list[tuple[int, str | None]]:
     if m and not out:
         out.append((body_off, "todo"))
     m = re.match(r"([A-Za-z][A-Za-z/&'’]*(?: [A-Za-z/&'’]+){0,2})\s+[-–—]{1,2}\s+(?=\S)", body)  # "outlook - he said..."
-    if m and not out and heading_topic(m.group(1)) and heading_topic(m.group(1).split()[0]):
+    if m and not out and heading_topic(m.group(1)) and heading_topic(m.group(1).split()[0]) and not (in_section and " " in m.group(1)):
         out.append((body_off, heading_topic(m.group(1))))
     return out
 
@@ -394,7 +402,7 @@ _QUESTION_TOPICS: list[tuple[str, str]] = [
                       r"master'?s (program|degree)|prereqs?\b|prerequisites?|what (degree|program)s?)"),
     ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|need to (know|learn|have)|qualities|good at|make a good|tools|look(ing)? for|"
                r"certif|credentials?)"),
-    ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing)"),
+    ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing|(good|growing|stable|safe) (field|career|industry|time))"),
     ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
     ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),
     ("day_in_life", r"(typical|day look|normal day|day[- ]to[- ]day|what (do|does) you(r)? (do|job)|walk me through|week look|schedule|trip look|outside of|a day in)"),

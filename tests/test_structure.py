@@ -25,6 +25,10 @@ def _topics(text):
     ("=== Outlook ===", "outlook"),
     ("Next:", "todo"),
     ("### Next", "todo"),
+    ("## What's the job market like?", "outlook"),
+    ("3. Is it a good field to get into?", "outlook"),
+    ("5. Do I have a shot with my background?", "fit"),
+    ("Context for future me:", "fit"),
 ])
 def test_heading_shapes_give_their_topic(heading, topic):
     topics, _ = _topics(f"Met Ana Lima.\n\n{heading}\n- first point about it here\n")
@@ -174,3 +178,10 @@ def test_an_answer_that_announces_its_topic_turns_to_it():
     topics, _ = _topics(text)
     assert topics["Almost everyone starts at a vendor."] == "how_to_get_in"
     assert topics["Don't call yourself a translator."] == "advice"
+
+
+def test_a_dash_inside_a_skills_list_is_an_item_not_a_new_label():
+    text = "Met Ana Lima.\n\n2. What skills do I need?\n- Networking basics - honestly CompTIA Network+ level is becoming required\n- outlook - he said it's fine\n"
+    topics, _ = _topics(text)
+    assert topics["Networking basics - honestly CompTIA Network+ level is becoming required"] == "skills"
+    assert topics["he said it's fine"] == "outlook"  # a bare topic word still labels
