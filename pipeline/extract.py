@@ -39,7 +39,8 @@ _CUES: list[tuple[str, str]] = [
             r"already|was worried|did my)\b|how i feel|for me\b|fit\b|relevant to me|(sounds|seems) (interesting|exciting|insane|scary|hard|"
             r"great|fun)|made me|scares me|\bscary\b|my gap|the pay (cut|bump)|your (background|experience|degree)|you'?d be (good|great))"),
     ("skills", r"(skills?|you need to (know|be)|proficien|certif|fluent|must know|tools? (like|such)|experience with|good at)"),
-    ("outlook", r"(outlook|future|demand|growing|shortage|layoffs?|market|automation|\bai\b|retir(e|ing)|hiring (is|has)|competitive|trend)"),
+    ("outlook", r"(outlook|future|demand|growing|shortage|layoffs?|market|automation|\bai\b|retir(e|ing)|hiring (is|has)|competitive|trend|long run|"
+                r"long[- ]term|next (few|couple( of)?|five|5|ten|10) years)"),
     ("how_to_get_in", r"(get (in|hired)|apply (through|on|to|via)|entry[- ]level|internship|posting|pipeline|hiring manager|the way in|foot in the door|recruit)"),
     ("advice", r"(advice|recommend|suggest|you should|don't |do not |make sure|try to|focus on|lean into|start (by|with))"),
     ("day_in_life", r"(typical|day|morning|afternoon|week|meetings?|spends?|hours|schedule|shift|rounds|calls with|reviews?|writes?|runs?)"),
@@ -57,7 +58,7 @@ _NEGATIVE = re.compile(r"(rough|layoffs?|\bcuts?\b|competitive|scarce|\bhard\b|t
                        r"struggl|closures?|freeze|precarious|brutal|oversupply)", re.I)
 
 
-_MIXED = re.compile(r"\bmixed\b|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
+_MIXED = re.compile(r"\bmixed\b|\bmeh\b|so-so|mixed bag|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
                     r"hopeful\W+(\+|and|but)\W+(worried|nervous)", re.I)
 _STRONG_VERDICT = re.compile(r"\b(?P<not>not (?:very |that |too )?)?(?:(?P<pos>positive|optimistic|upbeat|bullish|bright)|"
                              r"(?P<neg>negative|pessimistic|bleak|grim|sobering))\b", re.I)
@@ -236,6 +237,9 @@ def lexicon_sentiment(text: str) -> str:
     """Word-count rule after two explicit signals: a verdict ("Overall she sounded upbeat",
     "Pretty positive.", "Sobering.", "So it's mixed") wins, then any 'mixed'-like phrase;
     otherwise the clearly larger side of the positive/negative word counts, else mixed."""
+    first = re.match(r"\W*(?:(?P<pos>yes|absolutely|definitely)|(?P<neg>no|not really))\W*(?:[.!]\s|$)", text, re.I)
+    if first:  # "Yes." opening the answer to "Is it a good field to get into?"
+        return "positive" if first.group("pos") else "negative"
     for sentence in _verdict_sentences(text):
         if _MIXED.search(sentence):
             return "mixed"
@@ -258,7 +262,7 @@ def _verdict_sentences(text: str) -> list[str]:
     sentences = [t for t in re.split(r"(?<=[.!?])\s+", text.strip()) if t]
     summary = [t for t in sentences if re.search(r"\b(overall|i'?d call it|all in all|bottom line|in short|on balance)\b", t, re.I)]
     short = [t for t in sentences[1:] if len(t.split()) <= 4]
-    return summary + short + sentences[:1]
+    return summary + short + sentences[:2]  # the second: in a transcript the answer often follows the seeker's own line
 
 
 def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:

@@ -19,7 +19,7 @@ _HEADING_TOPICS: list[tuple[str, str]] = [
     ("people", r"\b(people|ppl|contacts?|referrals?|names|who (else )?to (talk|contact|reach)|talk to|reach out|intros?|network(ing)?|leads? to contact)\b"),
     ("skills", r"\b(skills?|tools?|qualifications?|competenc|hire for|need to know|certs?|credentials?|exams?|qualities|requirements?|traits|"
                r"what (they|he|she|you|employers|managers|we) (want|look for|looks? for|need|value)|looking for|want in)\b"),
-    ("outlook", r"\b(outlook|industry|future|market|trends?|state of|field|prospects?)\b"),
+    ("outlook", r"\b(outlook|industry|future|market|trends?|state of|field|prospects?|long run|long[- ]term|years? ahead)\b"),
     ("advice", r"\b(advice|tips?|recommend|suggest)"),
     ("fit", r"\b(fit|my (thoughts|background|take|reflection)|reflections?|about me|for me|my notes)\b|^me\b"),
     ("day_in_life", r"(\bday\b|typical|what (s?he|they|he|she|you|i) does|what (s?he|they|you|i) do\b|job actually|role|week|schedule|responsibilit|"
@@ -379,7 +379,7 @@ def _topics_from_questions(layout: Layout) -> None:
 def _announced_topic(sentence: str) -> str | None:
     """A short sentence that only names a topic ("Okay, advice.", "Skills-wise:", "As for the market,")."""
     m = re.fullmatch(r"\W*(?:(?:ok(?:ay)?|so|alright|all right|right|now|and|um|as for|on)\W+)*(?:the\s+)?(?P<t>[\w' -]{3,30}?)(?:[- ]wise)?\W*", sentence, re.I)
-    return heading_topic(m.group("t")) if m and len(m.group("t").split()) <= 3 else None
+    return heading_topic(m.group("t")) if m and len(m.group("t").split()) <= 2 else None
 
 
 def _seeker(layout: Layout) -> str | None:
@@ -402,7 +402,8 @@ _QUESTION_TOPICS: list[tuple[str, str]] = [
                       r"master'?s (program|degree)|prereqs?\b|prerequisites?|what (degree|program)s?)"),
     ("skills", r"(skills?|what (do|does|would) .* need to (know|learn)|need to (know|learn|have)|qualities|good at|make a good|tools|look(ing)? for|"
                r"certif|credentials?)"),
-    ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing|(good|growing|stable|safe) (field|career|industry|time))"),
+    ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing|(good|growing|stable|safe) (field|career|industry|time)|"
+                r"long run|long[- ]term)"),
     ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
     ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),
     ("day_in_life", r"(typical|day look|normal day|day[- ]to[- ]day|what (do|does) you(r)? (do|job)|walk me through|week look|schedule|trip look|outside of|a day in)"),

@@ -164,6 +164,18 @@ def test_sentiment_reads_an_explicit_verdict_before_counting_words():
     assert lexicon_sentiment("She was realistic. Agency PR pays badly and burns people out. Overall she sounded upbeat.") == "positive"
     assert lexicon_sentiment("Worried + hopeful at the same time. Rates dropped.") == "mixed"
     assert lexicon_sentiment("Rates dropped, layoffs everywhere, budgets cut.") == "negative"
+    assert lexicon_sentiment("Yes. A lot of us are retiring. Some hospitals outsourced. Pay is decent, not amazing.") == "positive"
+    assert lexicon_sentiment("I keep reading about layoffs. Yeah, it's rough right now. Branded shows are hiring though.") == "negative"
+    assert lexicon_sentiment("outlook meh, colony losses ~40%/yr, but pollination $$ steady") == "mixed"
+    assert lexicon_sentiment("I keep reading about layoffs. Yeah. Mixed, let's say. Hiring is up at vendors.") == "mixed"
+
+
+def test_the_long_run_is_the_outlook():
+    text = ("Hi Marcus,\n\nTo your questions:\n\nRe: openings, we have two spots.\n\n"
+            "And since you asked about the long run: the next couple of years are a little bumpy for new projects.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [p.text for p in rec.outlook.points] == [
+        "And since you asked about the long run: the next couple of years are a little bumpy for new projects."]
 
 
 def test_a_prose_paragraph_keeps_its_topic_without_a_model():
