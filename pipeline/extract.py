@@ -459,7 +459,8 @@ def _add_lead(leads: list[JobLead], new: JobLead) -> None:
     nw = set(new.title.lower().split())
     for i, old in enumerate(leads):
         ow = set(old.title.lower().split())
-        if len(nw & ow) / max(1, min(len(nw), len(ow))) >= 0.6:
+        same_cycle = bool(new.deadline) and new.deadline == old.deadline and bool(nw & ow)  # "CPE residency" / "ACPE-accredited residency", both due 3/31
+        if same_cycle or len(nw & ow) / max(1, min(len(nw), len(ow))) >= 0.6:
             leads[i] = old.model_copy(update={k: getattr(old, k) or getattr(new, k) for k in ("url", "deadline")})
             return
     leads.append(new)

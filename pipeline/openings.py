@@ -19,7 +19,8 @@ OPENING_CUE = re.compile(
     r"\bposition\b|hiring|\bhires?\b|accepting applications|applications? (open|close|are due|due|for)|apps (open|close|due)|"
     r"\bcloses?\b|deadline|job id|requisition|program (opens|cycle)|cohort|\bpathway\b|roster|test cycle|"
     r"residency|contract role|advertis|/jobs?/|/careers)", re.I)
-_NOT_AN_OPENING = re.compile(r"hiring managers?|hiring (is|has been|was) (frozen|slow|flat)|hiring freezes?", re.I)
+_NOT_AN_OPENING = re.compile(r"hiring managers?|hiring (is|has been|was) (frozen|slow|flat)|hiring freezes?|hiring (side|process|committee|panel)|"
+                             r"new hires", re.I)
 _PAST_OR_NONE = re.compile(r"\b(last year|years? ago|used to|aren'?t|isn'?t|not posting|never post|frozen|freeze|rarely|"
                            r"(we|i|he|she|they) (were|was)|you('ll)? need)\b", re.I)  # history and requirements, not openings
 _STRONG = re.compile(r"(posting|posted|\bposts?\b|open now|opens|\bopening\b|hiring|accepting applications|applications?|apps|closes?|"
@@ -28,7 +29,7 @@ HEAD = (r"(intern(?:ship)?s?|program|fellowship|apprenticeship|specialist|coordi
         r"technician|tech|writer|designer|manager|developer|scientist|nurse|officer|representative|researcher|planner|"
         r"consultant|role|position|trainee|residency|cohort|roster|pathway|cycle|class|job|apprentice|aide|clerk|assistantship|"
         r"teacher|therapist|counselor|librarian|archivist|paralegal|SLPA|CNA|EMT)s?")
-_HEAD_END = re.compile(rf"\b{HEAD}$", re.I)
+_HEAD_END = re.compile(rf"\b{HEAD}(?:\s+(?:I{{1,3}}|IV))?$", re.I)
 _PRONOUN = re.compile(r"\b(you|your|my|me|we|our|he|she|his|her|they|them|it|m|ve|ll|name)\b|\bi\b(?!\s*\()", re.I)
 _ROMAN_I = re.compile(r"\b[A-Z][\w&/\-]*(?: [A-Z][\w&/\-]*)* I{1,3}\b")  # "Planning Technician I", "CRC II"
 _PATTERNS = [
@@ -37,7 +38,7 @@ _PATTERNS = [
     re.compile(r"\b(?:hiring|hires?|hire)\s+(?:an?\s+|the\s+|(?:one|two|three|four|five|six|several|\d+)\s+)?([\w&/\- ]{3,60}?)(?=\s+(?:for|every|this|next|in|on|at|to)\b|[,.;:(!]|$)", re.I),
     re.compile(r"\b(?:apply (?:to|for)|applications? for|accepting applications for|posting for)\s+(?:the\s+|a\s+|an\s+)?([^,.;()]{3,60}?)(?=\s+(?:posting|job|before|by|through|on|at|when|once|if|after|this|next)\b|[,.;(]|$)", re.I),
     re.compile(r"\b(?:the|a|an|our)\s+([\w&/\- ]{3,60}?)\s+(?:posting|job|role|position|opening)s?\b", re.I),
-    re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}(?i:" + HEAD + r"))\b(?:\s*\([^)]{1,50}\))?"),
+    re.compile(r"((?:[A-Z0-9][\w&/\-]*\s+(?:(?:of|and|for|in|&)\s+)?){1,7}(?i:" + HEAD + r")(?:\s+(?:I{1,3}|IV)\b)?)\b(?:\s*\([^)]{1,50}\))?"),
     re.compile(r"\b((?:next year's|spring|summer|fall|winter|next|the)\s+[\w ]{0,30}" + HEAD + r")\b", re.I),
 ]
 
@@ -59,8 +60,8 @@ def find_opening(line: str, interview: date | None, anchor_year: int, context: s
     if not OPENING_CUE.search(cues) or (context == "people" and not _STRONG.search(cues)):
         return None
     title = opening_title(line)
-    if not title:
-        return None
+    if not title or _PERSON_AFTER.match(line[line.find(title) + len(title):]):
+        return None  # "Our HTM manager, Yolanda, would be the person to talk to": a person's title
     from pipeline.people import URL_RE
 
     url = URL_RE.search(line)
@@ -87,24 +88,30 @@ def opening_title(line: str) -> str | None:
 
 def opening_deadline(line: str, interview: date | None, anchor_year: int) -> str | None:
     """A date after close/due/through/by/until, or a relative phrase ("in two weeks")."""
-    m = re.search(r"(clos\w*|due|deadline|until|through|thru|by|before|open\w* through)\b(.{0,40})", line, re.I)
-    if not m:
-        return None
-    if interview:  # resolves relative phrases and rolls "Jan 5" after a December interview into next year
-        from pipeline.followups import resolve_due
+    for m in re.finditer(r"(clos\w*|due|deadline|until|through|thru|by|before|open\w* through)\b(.{0,40})", line, re.I):
+        if interview:  # resolves relative phrases and rolls "Jan 5" after a December interview into next year
+            from pipeline.followups import resolve_due
 
-        d = resolve_due(m.group(0), interview)
-        return d.isoformat() if d else None
-    dates = find_dates(m.group(2), anchor_year)
-    return dates[0].value.isoformat() if dates else None
+            d = resolve_due(m.group(0), interview)
+            if d:
+                return d.isoformat()
+            continue
+        dates = find_dates(m.group(2), anchor_year)
+        if dates:
+            return dates[0].value.isoformat()
+    return None  # "possible through the firm's program ... close April 9th": the first cue may carry no date
+
+
+_PERSON_AFTER = re.compile(r",?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s*(?:,|\bwould|\bis|\bcan|\bwill)")
 
 
 def _trim(t: str) -> str:
-    t = re.sub(r"^(the|a|an|our|their|its|this|that|four|two|three|some|new|current)\s+", "", t.strip(" *,.:;-–—"), flags=re.I)
+    t = re.sub(r"^(?:(?:submit|send|finish|complete|start|apply to|apply for|apply)\s+(?:my\s+|the\s+)?)?", "", t.strip(" *,.:;-–—"), flags=re.I)
+    t = re.sub(r"^(the|a|an|our|their|its|this|that|four|two|three|some|new|current)\s+", "", t, flags=re.I)
     return t.strip(" *,.:;-–—")
 
 
-_GENERIC = re.compile(r"^((next|this|the|spring|summer|fall|winter|seasonal|state|entry[- ]level|permanent|new|other|more|some|"
+_GENERIC = re.compile(r"^((next|this|the|spring|summer|fall|winter|seasonal|state|entry[- ]level|permanent|new|other|more|some|small|big|large|(?:19|20)\d\d(?:[-–/]\d\d)?|"
                       r"next year's|full[- ]time|part[- ]time)\s+)*(jobs?|programs?|pathways?|cohorts?|residency|positions?|roles?|"
                       r"openings?|class|cycle|internships?)$", re.I)
 

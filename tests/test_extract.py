@@ -271,3 +271,16 @@ def test_email_signature_with_credentials_and_a_pipe():
     assert (rec.contact.name, rec.contact.title, rec.contact.organization) == (
         "Rachel Nakamura", "Lead Biomedical Equipment Technician", "St. Luke's Medical Center")
     assert rec.referrals == []
+
+
+def test_opening_titles_deadlines_and_what_is_not_an_opening():
+    from datetime import date
+    from pipeline.openings import find_opening, opening_title
+    assert opening_title("we've got two Wind Technician I spots at Prairie Crest, the posting closes March 20") == "Wind Technician I"
+    assert opening_title("Submit CPE residency application by March 31.") == "CPE residency"
+    assert find_opening("Our HTM manager, Yolanda, would be the person to talk to about the hiring side.", None, 2026) is None
+    assert find_opening("A lot of new hires wash out on their first climb, Mid-Plains Tech runs a class.", None, 2026) is None
+    line = ("Straight from school is possible through the firm's Forensic Associate program, they hire a small class every fall. "
+            "Apps for the fall 2026 class close April 9th, posting is at halvorsenkline.com/careers/forensic-associate.")
+    op = find_opening(line, date(2026, 3, 10), 2026)
+    assert (op.title, op.deadline) == ("Forensic Associate program", "2026-04-09")
