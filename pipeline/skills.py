@@ -19,7 +19,7 @@ _DETAIL = re.compile(r"\s(?:-|–|—|=|->|→)\s|\s?[–—]\s?|:\s|\s(?:becaus
                      r"that|w/|who|where|whose|is|are|was|were|matters?|helps?|goes|gets?|said|says|means|runs|separates|counts?|"
                      r"makes?|takes?|will|would|can|should|must|has|have|had|does|did|required|needed|a must|first|second|above all|isn'?t|aren'?t|doesn'?t|don'?t|not just|not only|rather than|instead of|"
                      r"even|obviously|honestly|really|number (?:one|1)|by far|first and always)\b")
-_INTRO = re.compile(r"^.{0,80}?\b(?:skills? (?:are|is|were|was)|(?:she|he|they) (?:listed|named|mentioned)|include[sd]?|such as|"
+_INTRO = re.compile(r"^.{0,80}?\b(?:skills?(?: (?:that|which|she|he|they|you) [\w ]{1,25}?)? (?:are|is|were|was)|(?:she|he|they) (?:listed|named|mentioned)|include[sd]?|such as|"
                     r"things? (?:are|is)|need(?:s|ed)? (?:is|are)|list(?:ed)?|what (?:she|he|they) (?:looks?|looked) for (?:is|are))\s+", re.I)
 _FILLER = re.compile(r"^(?:(?:and|or|plus|also|then|so|oh|honestly|obviously|really|just|mostly|mainly|definitely|especially|esp|like|"
                      r"including|being able to|be able to|the ability to|ability to|knowing how to|knowledge of|experience with|"
@@ -49,7 +49,7 @@ def skill_spans(line: str, prose: bool = False) -> list[tuple[int, int]]:
 def skill_like(phrase: str) -> bool:
     """A short noun-ish phrase: 1-6 words, not a pronoun or filler start, not a common lone word."""
     words = phrase.split()
-    if len(phrase) > 80 or not 1 <= len(words) <= MAX_WORDS or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|lbs?)\b|[\"“”$%]", phrase):
+    if len(phrase) > 80 or not 1 <= len(words) <= MAX_WORDS or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k)\b|[\"“”$%]", phrase):
         return False
     if _NOT_A_SKILL.match(phrase) or not re.search(r"[A-Za-z]", phrase):
         return False
@@ -89,7 +89,8 @@ def _list_items(line: str, masked: str, a: int, b: int, whole_list: bool) -> lis
     if not ok:
         return []
     hedged = any(_HEDGE.match(masked[s:e].strip()) for s, e in parts[1:])
-    plain_list = len(ok) == len(phrases) and not hedged and all(len(line[s:e].split()) <= 4 for s, e in ok)
+    short = all(p and len(line[p[0]:p[1]].split()) <= 4 for p in phrases)  # "lifting 80lb boxes, forklift, queen rearing, CDL"
+    plain_list = not hedged and short and len(ok) >= 2 and 3 * len(ok) >= 2 * len(phrases)
     if whole_list and not plain_list:
         return ok[:1] if phrases[0] == ok[0] else []
     return ok

@@ -95,6 +95,11 @@ def test_prose_without_headings_keeps_its_content_after_the_intro():
     ("She said a little Python goes a long way.", True, []),
     ("According to Brianna, the most important skills are clinical reasoning (figuring out why), activity analysis, "
      "and communication with parents, who are often stressed.", True, ["clinical reasoning", "activity analysis", "communication with parents"]),
+    ("lifting 80lb boxes, forklift, queen rearing, CDL helps a lot", False, ["lifting 80lb boxes", "forklift", "queen rearing", "CDL"]),
+    ("Learn both, freelancers are expected to know them", False, []),
+    ("writing in general, clear + precise + fast", False, ["writing in general"]),
+    ("She said the skills that matter most are attention to detail, organization, and Excel.", True,
+     ["attention to detail", "organization", "Excel"]),
 ])
 def test_skill_phrases_are_the_heads_of_their_lines(line, prose, expected):
     assert [line[a:b] for a, b in skill_spans(line, prose)] == expected
