@@ -32,7 +32,7 @@ _LABEL_TOPIC = {"day": "day_in_life", "skills": "skills", "outlook": "outlook", 
 _ITEM_TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
 MIN_TOPIC_CONFIDENCE = 0.5  # below this the model's topic is too unsure to use (9 options: chance is 0.11)
 _CUES: list[tuple[str, str]] = [
-    ("todo", r"^(i'?ll|i will|i need to|need to|i promised|as promised|todo|to do|remember to)\b"),
+    ("todo", r"^(?:(?:ok(?:ay)?|so|and|alright|yes|yeah|great|perfect|sure|also)\W+)*(i'?ll|i will|i need to|need to|i promised|as promised|todo|to do|remember to)\b"),
     ("people", r"(talk to|reach out to|you should (meet|contact|email|talk)|introduce you|tell (him|her|them) i sent you|ask for [A-Z])"),
     ("fit", r"(\bmy (background|experience|degree|resume|job|lab|major|thesis|spanish|french|dad|mom)|\bi'?m (not sure|worried|nervous|scared|"
             r"excited|ready|okay|ok|a night owl|good at|comfortable)|\bi (love|like|liked|enjoy|hate|worry|felt|feel|think i|want|"
@@ -266,18 +266,37 @@ def _verdict_sentences(text: str) -> list[str]:
 
 
 def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:
-    """The seeker's own to-dos: todo-section lines and "I'll ..." sentences."""
+    """The seeker's own to-dos: todo-section lines and "I'll ..." sentences (in a transcript, the
+    asker's own turns), one promise per action when a sentence lists several."""
     out: list[Promise] = []
     others = _messages_by_others(text, seeker)
+    asker = next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
     for seg in layout.segments:
         if seg.kind in ("heading", "header"):
             continue
-        mine = seg.speaker is None and not any(a <= seg.start < b for a, b in others)
+        mine = seg.speaker in (None, asker) and not any(a <= seg.start < b for a, b in others)
         structural_todo = seg.topic == "todo" and seg.topic_source in ("heading", "label")
         if structural_todo or mine and (seg.topic == "todo" or _PROMISE.search(seg.text)):
-            out.append(Promise(action=seg.text, done=bool(seg.checked), due=_due(seg.text, when),
-                               evidence=Span(start=seg.start, end=seg.end, quote=seg.text)))
+            for a, b in _action_parts(seg.text):
+                out.append(Promise(action=seg.text[a:b], done=bool(seg.checked), due=_due(seg.text[a:b], when),
+                                   evidence=Span(start=seg.start + a, end=seg.start + b, quote=seg.text[a:b])))
     return out
+
+
+_ACTION_VERBS = (r"send|apply|email|e-mail|call|text|message|ask|join|sign up|register|finish|update|look|read|check|order|buy|start|make|"
+                 r"get|write|follow up|reach out|connect|enroll|schedule|set up|watch|find|practice|research|build|visit|book|submit|"
+                 r"thank|reply|download|take|talk to|meet|print|redo|rewrite|clean up|pull together|drop off|request|review")
+_NEXT_ACTION = re.compile(rf",\s*(?:and\s+|then\s+|also\s+)*(?=(?:{_ACTION_VERBS})\b)", re.I)
+
+
+def _action_parts(sentence: str) -> list[tuple[int, int]]:
+    """"I'll send you my sample by Thursday, apply before May 1st, and email Farah" is three
+    promises; each part keeps its own words (and so its own due date)."""
+    cuts = [m for m in _NEXT_ACTION.finditer(sentence)]
+    bounds = [0] + [x for m in cuts for x in (m.start(), m.end())] + [len(sentence)]
+    parts = [(a, b) for a, b in zip(bounds[::2], bounds[1::2])]
+    parts = [(a, b - (len(sentence[a:b]) - len(sentence[a:b].rstrip(" .;!")))) for a, b in parts]
+    return [(a, b) for a, b in parts if len(sentence[a:b].split()) >= 2] or [(0, len(sentence))]
 
 
 def _messages_by_others(text: str, seeker: str | None) -> list[tuple[int, int]]:

@@ -405,7 +405,7 @@ _QUESTION_TOPICS: list[tuple[str, str]] = [
     ("outlook", r"(outlook|future|market|industry|trend|where .* (going|headed)|job market|demand|changing|(good|growing|stable|safe) (field|career|industry|time)|"
                 r"long run|long[- ]term)"),
     ("advice", r"(advice|if you were me|in my (position|shoes)|what would you (do|recommend)|recommend|what should i|tips?)"),
-    ("fit", r"(my background|fit|someone like me|do you think i|with my|am i|my experience)"),
+    ("fit", r"(my background|fit|someone like me|do you think (i|my)\b|(does|will|would|could) my\b|with my|am i|my experience|count for|a shot)"),
     ("day_in_life", r"(typical|day look|normal day|day[- ]to[- ]day|what (do|does) you(r)? (do|job)|walk me through|week look|schedule|trip look|outside of|a day in)"),
 ]
 

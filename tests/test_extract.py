@@ -284,3 +284,23 @@ def test_opening_titles_deadlines_and_what_is_not_an_opening():
             "Apps for the fall 2026 class close April 9th, posting is at halvorsenkline.com/careers/forensic-associate.")
     op = find_opening(line, date(2026, 3, 10), 2026)
     assert (op.title, op.deadline) == ("Forensic Associate program", "2026-04-09")
+
+
+def test_the_askers_own_promises_in_a_transcript_one_per_action():
+    turns = [("Maya", "What does a producer do?"), ("An", "I book guests and cut tape. I'll drop the link in chat."),
+             ("Maya", "How do people get in?"), ("An", "Our fellowship, applications are due 5/1."),
+             ("Maya", "Okay, I'll send you my sample by Thursday, apply before May 1st, and email Farah."),
+             ("An", "Perfect.")]
+    text = "\n".join(f"{who}: {said}" for who, said in turns) + "\n"
+    rec, _ = extract_record(_note(text), None)
+    assert [p.action for p in rec.promises] == ["Okay, I'll send you my sample by Thursday", "apply before May 1st", "email Farah"]
+    assert all(text[p.evidence.start:p.evidence.end] == p.action for p in rec.promises)
+
+
+def test_a_listed_todo_line_splits_only_at_actions():
+    from pipeline.extract import _action_parts
+    line = "thank-you email to Zoë tonight, resume to her by Friday, email Kendra this weekend, and look into ASBC"
+    assert [line[a:b] for a, b in _action_parts(line)] == ["thank-you email to Zoë tonight, resume to her by Friday",
+                                                            "email Kendra this weekend", "look into ASBC"]
+    one = "email Greg and ask about the roster"
+    assert [one[a:b] for a, b in _action_parts(one)] == [one]

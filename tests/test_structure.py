@@ -190,3 +190,9 @@ def test_a_dash_inside_a_skills_list_is_an_item_not_a_new_label():
     topics, _ = _topics(text)
     assert topics["Networking basics - honestly CompTIA Network+ level is becoming required"] == "skills"
     assert topics["he said it's fine"] == "outlook"  # a bare topic word still labels
+
+
+def test_does_my_background_count_asks_about_fit():
+    from pipeline.structure import question_topic
+    assert question_topic("Do you think my radio station stuff counts?") == "fit"
+    assert question_topic("Do I have a shot with my background?") == "fit"
