@@ -365,6 +365,8 @@ def _topics_from_questions(layout: Layout) -> None:
             elif announced:
                 topic = announced  # "Okay, advice." turns the answer to a new topic
                 seg.topic, seg.topic_source = "other", "question"
+            elif _OWN_ADVICE.search(seg.text):
+                seg.topic, seg.topic_source = "advice", "question"  # "My one piece of advice is ..." inside another answer
             elif topic:
                 seg.topic, seg.topic_source = topic, "question"
             continue
@@ -373,7 +375,11 @@ def _topics_from_questions(layout: Layout) -> None:
             asked_in_turn = asked_in_turn or question_topic(seg.text)  # "What's the outlook? Is it hard to get in?"
             asked = asked_in_turn or question_topic(" ".join(turn))
             topic = asked or (topic if _FOLLOW_UP_QUESTION.match(seg.text) else None)
-        seg.topic, seg.topic_source = (None, None) if not seg.text.endswith("?") else ("other", "seeker")
+            seg.topic, seg.topic_source = "other", "seeker"
+        elif _ABOUT_MYSELF.search(seg.text):
+            seg.topic, seg.topic_source = "fit", "seeker"  # the asker telling their own story: "I coach youth swim"
+        else:
+            seg.topic, seg.topic_source = None, None
 
 
 def _announced_topic(sentence: str) -> str | None:
@@ -393,6 +399,10 @@ def _seeker(layout: Layout) -> str | None:
     return best
 
 
+_OWN_ADVICE = re.compile(r"\b(?:my|one|biggest|best|only|main) (?:piece of |bit of )?advice\b|\bif i were you\b|\bmy (?:biggest |one )?tip\b", re.I)
+_ABOUT_MYSELF = re.compile(r"\bi(?:'m| am) (?:a|an|currently|finishing|studying|majoring)\b|\bi (?:coach|coached|tutor|tutored|taught|teach|studied|"
+                           r"majored|minored|worked|work|volunteer(?:ed)?|ran|run|manage|managed|spent|have (?:a|an|no|some|two|three)|did (?:a|an|two|three|my))\b|"
+                           r"\bmy (?:background|degree|major|minor|experience|resume|job|thesis)\b", re.I)
 _SELF = re.compile(r"(me|i|myself|my notes?|notes?|note to self)$", re.I)
 _FOLLOW_UP_QUESTION = re.compile(r"^(and\b|so\b|what about|how about|how much|how many|how long|how often|is that|does that|what else|was that)", re.I)
 _QUESTION_TOPICS: list[tuple[str, str]] = [

@@ -196,3 +196,13 @@ def test_does_my_background_count_asks_about_fit():
     from pipeline.structure import question_topic
     assert question_topic("Do you think my radio station stuff counts?") == "fit"
     assert question_topic("Do I have a shot with my background?") == "fit"
+
+
+def test_in_a_transcript_the_askers_story_is_fit_and_named_advice_is_advice():
+    text = ("Owen: How do people get in?\nBethany: Most do a leveling year. My one piece of advice is shadow in two settings.\n"
+            "Owen: I coach youth swim, and I did two years of tutoring ESL.\nBethany: The ESL piece is great.\n"
+            "Owen: What's a typical day?\nBethany: Sessions back to back.\n")
+    topics, _ = _topics(text)
+    assert topics["Most do a leveling year."] == "how_to_get_in"
+    assert topics["My one piece of advice is shadow in two settings."] == "advice"
+    assert topics["I coach youth swim, and I did two years of tutoring ESL."] == "fit"
