@@ -312,6 +312,11 @@ def _inline_labels(line: str, body_off: int, in_section: bool = False) -> list[t
         t = heading_topic(m.group(1))
         if t and len(m.group(1).split()) <= (7 if heading_topic(m.group(1).split()[0]) else 4):
             out.append((body_off + m.start(1), t))
+    for m in re.finditer(r"(?<=[.;!]\s)([A-Za-z]+(?: [a-z]+)?)\s+[-–—]{1,2}\s+(?=\S)", body):  # "... 2-3 years. Advice - don't chase ..."
+        t = heading_topic(m.group(1))
+        if t and heading_topic(m.group(1).split()[0]) == t:
+            out.append((body_off + m.start(1), t))
+    out.sort()
     m = re.match(r"(TO-?DO|NEXT STEPS|FOLLOW[- ]UPS?)\b:?\s+(?=\S)", body)
     if m and not out:
         out.append((body_off, "todo"))

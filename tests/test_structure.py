@@ -206,3 +206,10 @@ def test_in_a_transcript_the_askers_story_is_fit_and_named_advice_is_advice():
     assert topics["Most do a leveling year."] == "how_to_get_in"
     assert topics["My one piece of advice is shadow in two settings."] == "advice"
     assert topics["I coach youth swim, and I did two years of tutoring ESL."] == "fit"
+
+
+def test_a_topic_word_and_dash_after_a_sentence_starts_a_new_label():
+    text = "Met Ana Lima.\n\nHow people get in: most came from audit. Advice - don't chase the CPA and the CFE at once. Learn to write short.\n"
+    topics, _ = _topics(text)
+    assert topics["most came from audit."] == "how_to_get_in"
+    assert topics["don't chase the CPA and the CFE at once."] == topics["Learn to write short."] == "advice"
