@@ -380,7 +380,12 @@ def _only_mentioned_near(m: P.Mention, seg: Segment) -> bool:
     near, a = _near(seg.text, m, seg), m.start - seg.start
     if seg.speaker and _SEND_TO_MY.search(seg.text[max(0, a - 60):a]) and not _SELF_SPEAKER.match(seg.speaker):
         near = near[near.find(m.name):]
+    if _SAID_TO_CONTACT.search(seg.text[a + len(m.name):]) and not P.GONE_CUES.search(seg.text):
+        return False  # "Shreya = Adaeze's former coworker, now in-house; Adaeze said to talk to her"
     return bool(P.NEGATIVE_CUES.search(near) or _WORK_OF.match(seg.text[a + len(m.name):]))
+
+
+_SAID_TO_CONTACT = re.compile(r"\b(?:said|says|told me|suggested|wants me) to (?:talk to|contact|email|e-mail|call|reach out to|text|message|meet) (?:her|him|them)\b", re.I)
 
 
 _SEND_TO_MY = re.compile(r"\b(?:talk to|speak (?:to|with)|e-?mail|call|contact|reach out to|ask|text|message|ping|meet)\s+my\s+(?:\w+\s+)?"

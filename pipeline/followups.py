@@ -497,12 +497,27 @@ def _absorb_promise(target: Task, promise: Promise, anchor: date | None) -> None
     if target.evidence is None:
         target.evidence = promise.evidence
     verb = _CONTACT_VERB.match(promise.action)
-    if target.kind == "referral" and verb:  # "text Gabriela this week": the seeker's own channel wins
+    if target.kind == "referral":
+        _adopt_channel_and_purpose(target, promise, verb)
+    target.why = f'{target.why} You also wrote: "{promise.action}".'
+
+
+def _adopt_channel_and_purpose(target: Task, promise: Promise, verb: re.Match | None) -> None:
+    """The seeker's own words win: "text Gabriela this week", "email Shreya re: in-house route"."""
+    if verb:
         channel = _CONTACT_VERBS[verb.group(1).lower()]
         target.action = re.sub(r"^(E-mail|Call|Reach out to) ", f"{channel} ", target.action)
-        if re.search(r"linked\s?in", promise.action, re.I) and "LinkedIn" not in target.action:
-            target.action = target.action.replace(" — mention", " on LinkedIn — mention", 1) if " — mention" in target.action else f"{target.action} on LinkedIn"
-    target.why = f'{target.why} You also wrote: "{promise.action}".'
+    head, sep, tail = target.action.partition(" — mention")
+    if re.search(r"linked\s?in", promise.action, re.I) and "LinkedIn" not in head:
+        head += " on LinkedIn"
+    purpose = _PROMISE_PURPOSE.search(promise.action)
+    if purpose and not re.search(r", (?:about|for|re\b|regarding)| \(", head):
+        head += f" {purpose.group(0).strip()}"
+    target.action = head + sep + tail
+
+
+_PROMISE_PURPOSE = re.compile(r"(?<=\w)\s+(?:re:?|about|regarding|to (?:set up|ask|discuss|talk about|learn|hear)|for (?:a|an|the) "
+                              r"(?:shadow|informational|intro|chat|call|coffee))\s+[^.;()\n]{3,80}", re.I)
 
 
 _CONTACT_VERBS = {"email": "E-mail", "e-mail": "E-mail", "call": "Call", "phone": "Call", "text": "Text", "message": "Message",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-_TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain|Lt|Sgt|Rev|Coach|Chef|Judge)\.?"
+_TITLE = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Capt|Captain|Lt|Sgt|Rev|Coach|Chef|Judge|Chaplain|Pastor|Fr|Rabbi|Imam|Deacon|Officer|Detective|Sheriff)\.?"
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents (Adébáyọ̀)
 _CAP = rf"[A-ZÀ-ÖØ-ÞĀ-ŽƠƯ][{_MARKS}]*[\w{_MARKS}'’\-]*"
 _NAME_RE = re.compile(rf"(?<![\w@.])(?:{_TITLE} ){{0,2}}{_CAP}(?: (?:(?:de|van|von|der|da|del|la|le|bin|al) )?{_CAP}){{0,3}}")
@@ -103,10 +103,14 @@ def find_names(text: str, start: int = 0, line_start: bool = False, header: bool
         if _place_before(before) or _common_word_name(name, a == 0 or bool(re.search(r"[.!?:]\s*$", before))):
             continue
         slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(before)
+        slot = slot or _PRONOUN_APPOSITIVE.match(text[a + len(name):])  # "Bongani Dlamini, he's a landscape architect"
         slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)(\*\*|__)?\s*$", before))
         if looks_like_person(name) or (slot and _plausible_full_name(name)):
             out.append(Mention(name, start + a, start + a + len(name)))
     return out
+
+
+_PRONOUN_APPOSITIVE = re.compile(r",\s+(?:he|she|they)(?:'s|’s|'re|’re| is| was| are| does| runs| works| knows)\b")
 
 
 def _place_before(before: str) -> bool:
@@ -206,7 +210,8 @@ def _ascii(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
 
 
-_VERBS = {"ping", "email", "e-mail", "call", "text", "ask", "message", "contact", "meet", "tell", "thank", "cc"}
+_VERBS = {"ping", "email", "e-mail", "call", "text", "ask", "message", "contact", "meet", "tell", "thank", "cc",
+          "met", "interviewed", "called", "emailed", "saw", "visited", "shadowed", "thanked"}
 
 
 def _clean_name(raw: str, a: int) -> tuple[str, int]:

@@ -304,3 +304,13 @@ def test_a_listed_todo_line_splits_only_at_actions():
                                                             "email Kendra this weekend", "look into ASBC"]
     one = "email Greg and ask about the roster"
     assert [one[a:b] for a, b in _action_parts(one)] == [one]
+
+
+def test_role_titles_pronoun_appositives_and_a_former_coworker_to_talk_to():
+    text = ("Met Angela Osterhout, Director of Spiritual Care.\n\nPeople:\n"
+            "  * Chaplain Marcus Bell, staff chaplain, came from banking - she suggested I shadow him. Direct line (608) 555-0142.\n"
+            "  * Shreya = Angela's former coworker, now in-house; Angela said to talk to her about the legal dept route\n\n"
+            "Yeah, a couple people to talk to. Bongani Dlamini, he's a landscape architect at the Parks Bureau, bd@parks.example.\n"
+            "My old boss Tom Beckwith quit forensics years ago; talk to Jane Roe instead.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Chaplain Marcus Bell", "Shreya", "Bongani Dlamini", "Jane Roe"]

@@ -530,3 +530,12 @@ def test_applying_for_jobs_in_general_is_not_the_specific_lead():
     promises = [Promise(action="apply for part-time pharmacy jobs for fall", evidence=span(1))]
     tasks = build_tasks(make_record(promises=promises))
     assert [t.action for t in by_kind(tasks, "promise")] == [promises[0].action]
+
+
+def test_an_absorbed_promise_brings_its_purpose():
+    promises = [Promise(action="email Lena Park re: the in-house route", evidence=span(1)),
+                Promise(action="Student to call Dr. Asante to set up a shadow day", evidence=span(2))]
+    tasks = build_tasks(make_record(promises=promises))
+    actions = {t.person: t.action for t in tasks if t.kind == "referral"}
+    assert actions["Lena Park"] == "E-mail Lena Park re: the in-house route — mention Marisol Ochoa"
+    assert actions["Dr. Kwame Asante"] == "Call Dr. Kwame Asante, residency director at Mercy to set up a shadow day — mention Marisol Ochoa"
