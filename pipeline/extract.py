@@ -20,7 +20,7 @@ from pipeline import people as P
 from pipeline.dates import find_dates
 from pipeline.ingest import Note
 from pipeline.llm import Model
-from pipeline.openings import OPENING_CUE, find_opening
+from pipeline.openings import OPENING_CUE, find_opening, listed_opening
 from pipeline.prompts import load_prompt, prompt_versions
 from pipeline.roles import MAX_CLAUSE, ROLE, appositive, field_from_title, prose_role, referral_reason
 from pipeline.skills import skill_spans
@@ -286,13 +286,15 @@ def extract_promises(text: str, layout: Layout, when: date | None, seeker: str |
 _ACTION_VERBS = (r"send|apply|email|e-mail|call|text|message|ask|join|sign up|register|finish|update|look|read|check|order|buy|start|make|"
                  r"get|write|follow up|reach out|connect|enroll|schedule|set up|watch|find|practice|research|build|visit|book|submit|"
                  r"thank|reply|download|take|talk to|meet|print|redo|rewrite|clean up|pull together|drop off|request|review")
+_NEXT_TODO = re.compile(r"(?<=\w)(?<!e\.g)(?<!i\.e)(?<!etc)(?<!vs)(?<!approx)(?<!incl)[.;!]+\s+(?=[a-z])")  # a lower-case to-do list run together on one line
 _NEXT_ACTION = re.compile(rf",\s*(?:and\s+|then\s+|also\s+)*(?=(?:{_ACTION_VERBS})\b)", re.I)
 
 
 def _action_parts(sentence: str) -> list[tuple[int, int]]:
     """"I'll send you my sample by Thursday, apply before May 1st, and email Farah" is three
-    promises; each part keeps its own words (and so its own due date)."""
-    cuts = [m for m in _NEXT_ACTION.finditer(sentence)]
+    promises, and so is "call Dale next week. thank you email. apply by 2/28" typed in lower
+    case; each part keeps its own words (and so its own due date)."""
+    cuts = sorted([m for m in _NEXT_ACTION.finditer(sentence)] + [m for m in _NEXT_TODO.finditer(sentence)], key=lambda m: m.start())
     bounds = [0] + [x for m in cuts for x in (m.start(), m.end())] + [len(sentence)]
     parts = [(a, b) for a, b in zip(bounds[::2], bounds[1::2])]
     parts = [(a, b - (len(sentence[a:b]) - len(sentence[a:b].rstrip(" .;!")))) for a, b in parts]
@@ -468,6 +470,8 @@ def _opening_in(text: str, seg: Segment, prev: Segment | None, when: date | None
     """The opening a segment names, or one the previous sentence names when this one only
     says "Applications open in January" (the title must lie inside that previous sentence)."""
     op = find_opening(seg.text, when, anchor, seg.topic)
+    if op is None and seg.kind == "bullet" and _JOBS_HEADING.search(seg.heading or ""):
+        op = listed_opening(seg.text, when, anchor)  # "jobs:" / "- WI DNR seasonal naturalist, apps due Feb 28"
     if op is not None and op.start >= 0:
         return op, seg.start, seg.text
     if prev is None or prev.block != seg.block or prev.kind != seg.kind or not OPENING_CUE.search(seg.text):
@@ -477,6 +481,10 @@ def _opening_in(text: str, seg: Segment, prev: Segment | None, when: date | None
     if op is None or not (0 <= op.start and op.start + len(op.title) <= prev.end - prev.start):
         return None, 0, ""
     return op, prev.start, pair
+
+
+_JOBS_HEADING = re.compile(r"^\W*(?:(?:current|open|possible|potential|upcoming|specific|the)\s+)?(?:jobs?|openings?|postings?|positions|job leads|"
+                           r"job (?:postings|openings)|opportunit(?:y|ies)|roles|roles to apply for|where to apply)\W*$", re.I)
 
 
 def _add_lead(leads: list[JobLead], new: JobLead) -> None:
@@ -663,7 +671,8 @@ def _intro_title_org(text: str, layout: Layout, speaker: str, name: str) -> tupl
 def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
     """The person the note's opening names: preferably after "met with", "coffee w/", "interviewed"."""
     head_end = max(layout.body_start, 200)
-    m = _met_name(text, head_end, writer) or _met_name(text, 800, writer, only_met=True) or _lower_case_name(text[:300])
+    m = (_met_name(text, head_end, writer, only_met=True) or _lower_case_name(text[:300]) or _met_name(text, head_end, writer)
+         or _met_name(text, 800, writer, only_met=True))
     if m is None:
         return Contact()
     name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)

@@ -72,6 +72,18 @@ def find_opening(line: str, interview: date | None, anchor_year: int, context: s
     return Opening(title, line.find(title), url.group(0) if url else None, deadline, strength)
 
 
+def listed_opening(line: str, interview: date | None, anchor_year: int) -> Opening | None:
+    """A bullet under a "jobs:" heading names its opening first: "WI DNR seasonal naturalist, apps due Feb 28"."""
+    head = re.match(r"\s*([^,;:(\n]{3,80}?)\s*(?:[,;:(]|\s[-–—]\s|$)", line)
+    if not head or len(head.group(1).split()) > 8 or _PRONOUN.search(head.group(1)):
+        return None
+    from pipeline.people import URL_RE
+
+    url = URL_RE.search(line)
+    deadline = opening_deadline(line, interview, anchor_year)
+    return Opening(head.group(1), head.start(1), url.group(0) if url else None, deadline, 2 + bool(url or deadline))
+
+
 def opening_title(line: str) -> str | None:
     """The best title span in the line: job-word phrases first, Title Case preferred."""
     cands: list[tuple[int, str]] = []

@@ -314,3 +314,16 @@ def test_role_titles_pronoun_appositives_and_a_former_coworker_to_talk_to():
             "My old boss Tom Beckwith quit forensics years ago; talk to Jane Roe instead.\n")
     rec, _ = extract_record(_note(text), None)
     assert [r.name for r in rec.referrals] == ["Chaplain Marcus Bell", "Shreya", "Bongani Dlamini", "Jane Roe"]
+
+
+def test_a_jobs_list_and_a_lower_case_todo_line():
+    text = ("notes from call w corinne whitebear (park naturalist @ Bluestem Lakes State Park) jan 9\n\n"
+            "contacts:\n- Dale at the district office, does seasonal hiring, (608) 555-0192, call don't email\n\n"
+            "jobs:\n- WI DNR seasonal naturalist, apps due Feb 28, on wisc.jobs\n- Apostle Islands seasonal interp ranger, usajobs.gov\n\n"
+            "todo: call Dale next week. thank you email. apply seasonal naturalist by 2/28. read Desert Solitaire, e.g. chapter one\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [(j.title, j.deadline) for j in rec.job_leads] == [("WI DNR seasonal naturalist", "2026-02-28"),
+                                                               ("Apostle Islands seasonal interp ranger", None)]
+    assert [p.action for p in rec.promises] == ["call Dale next week", "thank you email", "apply seasonal naturalist by 2/28",
+                                                "read Desert Solitaire, e.g. chapter one"]
+    assert rec.contact.name == "corinne whitebear"
