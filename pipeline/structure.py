@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 # Heading keywords -> topic. Order matters: the first topic whose pattern matches wins.
 _HEADING_TOPICS: list[tuple[str, str]] = [
-    ("todo", r"\b(to-?dos?|follow[- ]?ups?|next steps?|action items?|tasks?|my todo|to do|things to do|action plan|my plan)\b|^(next|now what|plan)\W*$"),
+    ("todo", r"\b(to-?dos?|follow[- ]?ups?|next steps?|action items?|tasks?|my todo|to do|things to do|action plan|my plan|my list|"
+             r"(my )?homework|checklist)\b|^(next|now what|plan)\W*$"),
     ("how_to_get_in", r"(getting in|get in\b|how to (get|break)|breaking in|hiring|\bhired\b|how .* hire|entry|apply|applying|path in|way in|recruit|"
                       r"door|how (people|folks|ppl|most people|others|they) (get|got|break|broke))"),
     ("people", r"\b(people|ppl|contacts?|referrals?|names|who (else )?to (talk|contact|reach)|talk to|reach out|intros?|network(ing)?|leads? to contact)\b"),

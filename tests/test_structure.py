@@ -29,6 +29,7 @@ def _topics(text):
     ("3. Is it a good field to get into?", "outlook"),
     ("5. Do I have a shot with my background?", "fit"),
     ("Context for future me:", "fit"),
+    ("## My homework", "todo"),
 ])
 def test_heading_shapes_give_their_topic(heading, topic):
     topics, _ = _topics(f"Met Ana Lima.\n\n{heading}\n- first point about it here\n")
