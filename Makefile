@@ -32,7 +32,8 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) demo.db
 
-# Dev-set tables for docs/quality.md (our dev set; add ../shared/devset when it is beside the checkout).
+# Dev-set tables for docs/quality.md (our two dev sets; add ../shared/devset when it is beside the checkout).
 quality: $(STAMP)
 	$(BIN)/fieldnotes eval tests/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-devset.md
+	$(BIN)/fieldnotes eval tests/devset-fresh --no-llm --model smollm2 --model gemma3-270m > docs/quality-devset-fresh.md
 	if [ -d ../shared/devset ]; then $(BIN)/fieldnotes eval ../shared/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-shared-devset.md; fi
