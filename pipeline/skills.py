@@ -42,8 +42,41 @@ def skill_spans(line: str, prose: bool = False) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for a, b in _sentences(masked) if prose else _sentences(masked)[:1]:
         head_a, head_b = _head(masked, a, b, prose)
-        spans.extend(_list_items(line, masked, head_a, head_b, whole_list=not prose))
+        found = _list_items(line, masked, head_a, head_b, whole_list=not prose)
+        spans.extend(found)
+        if found:
+            spans.extend(_named_tools(line, head_a, b))
     return spans
+
+
+def _named_tools(line: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Named tools in brackets after a skill: "data cleaning (OpenRefine, some Python/pandas)",
+    "data analytics (SQL, or at least Power Query)". Only names count (a capital, a digit, a
+    slash or a rare word), so "(errors, money, anything scary)" adds nothing."""
+    out: list[tuple[int, int]] = []
+    for group in re.finditer(r"\(([^()]{2,80})\)", line[a:b]):
+        base = a + group.start(1)
+        for part in re.finditer(r"[^,;]+", group.group(1)):
+            s, e = base + part.start(), base + part.end()
+            lead = re.match(r"\s*(?:(?:and|or|some|a little|a bit of|at least|or at least|mostly|esp\.?|e\.g\.?|like|plus)\s+)*", line[s:e])
+            s += lead.end() if lead else 0
+            e = s + len(line[s:e].rstrip(" ."))
+            if s < e and _tool_like(line[s:e]):
+                out.append((s, e))
+    return out
+
+
+def _tool_like(phrase: str) -> bool:
+    words = phrase.split()
+    if not 1 <= len(words) <= 3 or _NOT_A_SKILL.match(phrase) or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|%)\b|[$\"“”]", phrase):
+        return False
+    if not re.search(r"[A-Za-z]{2}", phrase):
+        return False  # "17+"
+    if re.search(r"[A-Z]|[A-Za-z]/[A-Za-z]", phrase):
+        return True
+    from wordfreq import zipf_frequency
+
+    return all(zipf_frequency(w.lower(), "en") < 3.0 for w in words)
 
 
 def skill_like(phrase: str) -> bool:
@@ -120,6 +153,8 @@ def _phrase(line: str, masked: str, s: int, e: int) -> tuple[int, int] | None:
     if f:
         s += f.end()
     e = s + len(masked[s:e].rstrip(" .!?;:-"))
+    while (tail := re.search(r"\s+(?:and|or|plus|&)$", masked[s:e])) is not None:
+        e = s + len(masked[s:s + tail.start()].rstrip(" .!?;:-"))  # "data cleaning (OpenRefine) and" -> "data cleaning"
     text = line[s:e]
     if not text.strip():
         return None

@@ -101,6 +101,9 @@ def test_prose_without_headings_keeps_its_content_after_the_intro():
     ("writing in general, clear + precise + fast", False, ["writing in general"]),
     ("She said the skills that matter most are attention to detail, organization, and Excel.", True,
      ["attention to detail", "organization", "Excel"]),
+    ('Then data cleaning (OpenRefine, some Python/pandas) and "metadata"', False, ["data cleaning", "OpenRefine", "Python/pandas"]),
+    ("voice and tone (errors, money, anything scary)", False, ["voice and tone"]),
+    ("juggling vendors (17+, juggling 40 vendors)", False, ["juggling vendors"]),
 ])
 def test_skill_phrases_are_the_heads_of_their_lines(line, prose, expected):
     assert [line[a:b] for a, b in skill_spans(line, prose)] == expected
