@@ -316,7 +316,7 @@ def extract_referrals(text: str, layout: Layout, contact: Contact, writer: set[s
     excluded = {n for n in writer | {contact.name or ""} if n}
     blocks = _block_texts(layout)
     mentions = [(m, seg) for seg in layout.segments if seg.kind not in ("heading", "header") and not P.INJECTION.search(seg.text)
-                for m in P.find_names(seg.text, seg.start, line_start=seg.kind == "bullet")]
+                for m in P.find_names(seg.text, seg.start, line_start=seg.kind in ("bullet", "turn"))]
     mentions = [(m, seg) for m, seg in mentions
                 if not any(P.same_person(m.name, x) or _first_of(m.name, x) for x in excluded) and m.name not in layout.speakers]
     per_segment = Counter(id(seg) for _, seg in mentions)
@@ -380,17 +380,19 @@ def _only_mentioned_near(m: P.Mention, seg: Segment) -> bool:
     """A cue next to the name says the person is only talked about ("my friend", "his book", "Kojima games").
     The speaker's own friend or colleague whom they tell the seeker to e-mail is a lead, though."""
     near, a = _near(seg.text, m, seg), m.start - seg.start
-    if seg.speaker and _SEND_TO_MY.search(seg.text[max(0, a - 60):a]) and not _SELF_SPEAKER.match(seg.speaker):
-        near = near[near.find(m.name):]
+    send = _SEND_TO_MY.search(seg.text[max(0, a - 60):a])
+    if send and (send.group("whose").lower() != "my" or seg.speaker and not _SELF_SPEAKER.match(seg.speaker)):
+        near = near[near.find(m.name):]  # "suggested I talk to his former colleague Jamal Whitley"
     if _SAID_TO_CONTACT.search(seg.text[a + len(m.name):]) and not P.GONE_CUES.search(seg.text):
         return False  # "Shreya = Adaeze's former coworker, now in-house; Adaeze said to talk to her"
     return bool(P.NEGATIVE_CUES.search(near) or _WORK_OF.match(seg.text[a + len(m.name):]))
 
 
-_SAID_TO_CONTACT = re.compile(r"\b(?:said|says|told me|suggested|wants me) to (?:talk to|contact|email|e-mail|call|reach out to|text|message|meet) (?:her|him|them)\b", re.I)
+_SAID_TO_CONTACT = re.compile(r"\b(?:(?:said|says|told me|suggested|wants me) to|you should|you could|you'?d want to) (?:talk to|contact|email|e-mail|call|"
+                              r"reach out to|text|message|meet) (?:her|him|them)\b", re.I)
 
 
-_SEND_TO_MY = re.compile(r"\b(?:talk to|speak (?:to|with)|e-?mail|call|contact|reach out to|ask|text|message|ping|meet)\s+my\s+(?:\w+\s+)?"
+_SEND_TO_MY = re.compile(r"\b(?:talk to|speak (?:to|with)|e-?mail|call|contact|reach out to|ask|text|message|ping|meet)\s+(?P<whose>my|his|her|their)\s+(?:\w+\s+)?"
                          r"(?:friend|colleague|coworker|co-worker|old colleague|former student|mentee|buddy)\s+(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?$", re.I)
 _SELF_SPEAKER = re.compile(r"(me|i|myself|my notes?|notes?)$", re.I)
 _WORK_OF = re.compile(r"['’]?s?\s+(?:games?|books?|novels?|films?|movies?|shows?|songs?|albums?|podcasts?|videos?|ted talks?|documentar(?:y|ies)|"

@@ -24,7 +24,7 @@ April May June July August September October November December Jan Feb Mar Apr J
 The This That These Those Then Than There Their They She He Her His Him It Its I I'm I'll I've We Our You Your Yes No
 Okay OK Ok So And But Or If When What Why How Who Where Also Plus Maybe Honestly Thanks Thank Hi Hello Hey Dear Best
 Regards Cheers Great Good Sure Right Well Oh Um Uh Yeah Yep Nope Today Tomorrow Tonight Zoom Teams LinkedIn Slack
-Google Excel Python SQL Figma Epic TODO Skills Advice Outlook People Fit Day Notes Note Interview Info Subject From To
+Google Excel Python SQL Figma Miro Notion Jira Asana Trello Canva Tableau Salesforce Workday Qualtrics Airtable Loom Epic TODO Skills Advice Outlook People Fit Day Notes Note Interview Info Subject From To
 Date Cc Re Fwd Summer Spring Fall Winter Senior Junior Manager Director Engineer Lead Head Chief Associate Assistant
 University College School Program Team Group Department Center Centre Hospital Inc LLC LLP Corp Company Bank Lab
 New North South East West Street Ave St Road Drive Chat Call Coffee Meeting Email Phone Intern Internship Posting
@@ -53,20 +53,24 @@ REFERRAL_CUES = re.compile(
     r"you should (meet|talk|email|call|contact)|worth (talking|a chat|reaching)|get in touch|pass (along|on) (my|your)|"
     r"message (him|her|them)|knows? (everyone|everybody|a lot)|would be happy to|loves talking|ping)", re.I)
 NEGATIVE_CUES = re.compile(
-    r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|husband|wife|"
-    r"spouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
-    r"cautionary|famous|author|\bnovel\b|memoir|documentary|brought up|(?:be|as) (?:a|my|her|his) reference|reference letter|letter of rec|\b(his|her|their|the) book|podcast|\bread\b|wrote|quit|left (the|law|to)|ex-|former|used to work|"
+    r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|\bhusband|\bwife\b|"
+    r"\bspouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
+    r"cautionary|famous|\bauthor\b|\bnovel\b|memoir|documentary|brought up|(?:be|as) (?:a|my|her|his) reference|reference letter|letter of rec|\b(his|her|their|the) book|podcast|\bread\b|\bwrote\b|\bquit\b|left (the|law|to)|\bex-|former|used to work|"
+    r"don'?t (?:reach out|contact|call|e-?mail|bother)|better not (?:contact|reach|call|e-?mail)|not (?:to )?contact (?:her|him|them)|"
+    r"on (?:parental|maternity|paternity|medical|sick) leave|(?:is|she's|he's) leaving the (?:company|firm|team)|\bthe late\b|"
     r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me)|intro (came )?(through|via|from)|"
     r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|boss|manager|supervisor|"
     r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
-    r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|blog|"
+    r"not a person to contact|not (a |someone )?to contact|just reading|watch(es|ed)?\b|grew up on|on tv|\bblog|"
     r"doesn't have anybody|didn't have anybody|no one specific|nobody specific|"
     r"tell \S+(?: \S+)? (?:that )?i said (?:hi|hello)|say hi to|(?:give|send) \S+(?: \S+)? my (?:best|regards|love)|"
     r"(?:her|his|their) old (?:boss|manager|supervisor|mentor|teacher)|your old \w+|not (?:really )?the right person|"
     r"don'?t bother|no need to (?:contact|reach|email|call)|not worth (?:contacting|bothering|a call)|my (?:\w+ )?(?:instructor|teacher|coach|tutor))", re.I)
 # Anywhere in a line that names only one person, these make that person someone merely mentioned.
 GONE_CUES = re.compile(r"\b(retired|passed away|died|sold the (?:company|business|practice)|moved (?:away|to \w+)|left the (?:field|industry)|"
-                       r"out of the (?:field|industry)|no longer (?:works|in)|left (?:to|for) (?:go into|do|work in|become|start))\b", re.I)
+                       r"out of the (?:field|industry)|no longer (?:works|in)|left (?:to|for) (?:go into|do|work in|become|start)|"
+                       r"(?:is|she's|he's) leaving the (?:company|firm|team)|better not (?:contact|reach out|call|e-?mail)|"
+                       r"on (?:parental|maternity|paternity|medical|sick) leave)\b", re.I)
 # A line that says who set the interview up names the referrer, not a lead ("**Intro:** my instructor, Mr. Pruitt").
 INTRO_LINE = re.compile(r"^\W*(intro|introduced by|introduction|referred by|referral from|via|how i (?:got|found|met) (?:him|her|them)|"
                         r"connection|connected (?:through|via|by)|set up by)\W*:", re.I)
@@ -104,6 +108,7 @@ def find_names(text: str, start: int = 0, line_start: bool = False, header: bool
             continue
         slot = (line_start and a == 0 and re.match(r"\s*[-–—,(:]", text[a + len(name):])) or _LEAD_IN.search(before)
         slot = slot or _PRONOUN_APPOSITIVE.match(text[a + len(name):])  # "Bongani Dlamini, he's a landscape architect"
+        slot = slot or (re.search(r"(?:^|\n)\W*(?:A|Answer)\s*[:.)]\s*\**\s*$", before) and re.match(r"\s*[-–—,(/:]", text[a + len(name):]))
         slot = slot or (header and re.match(r"\s*[-–—,(/:]", text[a + len(name):]) and re.search(r"(^|[-–—:/,]|\bw/|\bwith)(\*\*|__)?\s*$", before))
         if looks_like_person(name) or (slot and _plausible_full_name(name)):
             out.append(Mention(name, start + a, start + a + len(name)))

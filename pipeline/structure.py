@@ -104,7 +104,7 @@ def structure_note(text: str) -> Layout:
             continue
         head = _heading_text(line) or _lead_in(line, _next_line(lines, i))
         if head is not None and (not layout.is_transcript or starts_block and heading_topic(head)):  # "Next steps:" after a Q/A
-            topic = heading_topic(head) or ("other" if _is_strong_heading(line) else topic)
+            topic = heading_topic(head) or (None if _is_strong_heading(line) else topic)  # "# Info interview - Dr. X": cues decide below it
             heading, weak = head, not _is_strong_heading(line)
             layout.segments.append(Segment(start, start + len(line), line.strip(), "heading", topic, heading=head, block=block, topic_source="heading"))
             continue
@@ -214,6 +214,9 @@ def _heading_text(line: str) -> str | None:
     s = _DECORATION.sub("", s) or s
     if re.fullmatch(r"(\*\*|__)[^*_]{2,60}(\*\*|__):?", s):
         return s.strip("*_: ")
+    q = re.fullmatch(r"Q\d*\s*[:.)]\s+(.{3,150}\?)", s)
+    if q and heading_topic(q.group(1)):
+        return q.group(1)  # "**Q: What skills matter most?**" heads the answer below it
     m = _NUMBERED_HEADING.match(s)
     if m and s.endswith("?") and len(m.group(1).split()) <= 12 and heading_topic(m.group(1)):
         return m.group(1)  # "3. Is it a good field to get into?" heads the answer below it

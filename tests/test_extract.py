@@ -327,3 +327,25 @@ def test_a_jobs_list_and_a_lower_case_todo_line():
     assert [p.action for p in rec.promises] == ["call Dale next week", "thank you email", "apply seasonal naturalist by 2/28",
                                                 "read Desert Solitaire, e.g. chapter one"]
     assert rec.contact.name == "corinne whitebear"
+
+
+def test_leads_and_mere_mentions_on_fresh_notes():
+    text = ("# Informational interview: Imani Okafor-Reyes\n\n"
+            "## Who to talk to\n- **Keisha Brandt**, student midwife at Frontier - 415-555-0198 (text first)\n"
+            "- She mention also Priyanka from their vendor risk team, but she is leaving the company end of month, so better not contact her\n\n"
+            "He also suggested I talk to his former colleague Jamal Whitley, who now does international freight.\n"
+            "The person I learned most from is my friend Leah Feld, a researcher at Brightpath, you should talk to her.\n"
+            "I was going to say my old manager Marcus Bell too, but he's on parental leave, so please don't reach out to him.\n"
+            "Two interviews over Zoom, then synthesis in Miro, then a readout.\n\n"
+            "**Q: Anyone else I should talk to?**\nA: Nkechi Obi, their data modernization lead - nobi@county.example\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [r.name for r in rec.referrals] == ["Keisha Brandt", "Jamal Whitley", "Leah Feld", "Nkechi Obi"]
+
+
+def test_a_title_heading_without_a_topic_leaves_the_lines_to_their_cues():
+    text = ("# Info interview - Dr. Siobhan Achterberg (epidemiology)\nFri Feb 27, 30 min, phone.\n\n"
+            "She said the outlook is good, demand is growing since the pandemic.\n\n"
+            "**Q: What's a typical day?**\nA: Morning data pull from the state system, then case interviews by phone.\n")
+    rec, _ = extract_record(_note(text), None)
+    assert [i.text for i in rec.day_in_life] == ["A: Morning data pull from the state system, then case interviews by phone."]
+    assert [p.text for p in rec.outlook.points] == ["She said the outlook is good, demand is growing since the pandemic."]
