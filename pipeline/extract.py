@@ -129,7 +129,8 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     writer = _writer_names(note, layout)
     if meta.get("contact"):
         title = meta.get("role") or meta.get("position") or meta.get("job_title") or _title_key(meta.get("title"))
-        return Contact(name=_meta_text(meta["contact"]), title=_meta_text(title),
+        name = re.sub(r"(?:,\s*[A-Z][A-Za-z.-]{1,9})+$", "", _meta_text(meta["contact"]) or "")  # "Imani Okafor-Reyes, CNM"
+        return Contact(name=name or None, title=_meta_text(title),
                        organization=_meta_text(next((meta[k] for k in _ORG_KEYS if meta.get(k)), None))), writer
     if layout.is_transcript:
         c = _transcript_contact(note.text, layout, writer)
@@ -137,10 +138,24 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
             return c, writer
     emails = _email_people(note.text)
     if emails:
+        met = _met_name(note.text, len(note.text[:1500]), writer, only_met=True)
         c = _email_contact(note.text, emails, writer)
+        if met and not any(P.same_person(met.name, n) or _first_of(n, met.name) for n, _ in emails):
+            return _named_contact(note.text, met, 1500), writer  # a seeker's write-up mailed to an adviser
         if c:
-            return c, writer
+            return _full_name(note.text, c), writer
     return _header_contact(note.text, layout, writer), writer
+
+
+def _full_name(text: str, c: Contact) -> Contact:
+    """"From: Lorna" signs off as "Lorna Ní Bhriain, CPO" with her title and clinic below."""
+    if not c.name or " " in c.name.strip():
+        return c
+    full = re.search(rf"^({re.escape(c.name)}(?: [^\W\d_][\w'’-]*){{1,3}})(?:,\s*[A-Z][A-Za-z.-]{{1,9}})*\s*$", text, re.M)
+    if not full:
+        return c
+    title, org = _signature(text, full.group(1))
+    return c.model_copy(update={"name": full.group(1), "title": c.title or title, "organization": c.organization or org})
 
 
 _ORG_KEYS = ("company", "organization", "organisation", "org", "employer", "workplace", "institution", "agency", "firm")
@@ -677,6 +692,10 @@ def _header_contact(text: str, layout: Layout, writer: set[str]) -> Contact:
          or _met_name(text, 800, writer, only_met=True))
     if m is None:
         return Contact()
+    return _named_contact(text, m, head_end)
+
+
+def _named_contact(text: str, m: P.Mention, head_end: int) -> Contact:
     name = re.sub(r"(\s+(?:[A-Z]{2,}[a-z]?|PharmD|PhD|MD|RN|FSA))+$", "", m.name)
     title, org = _role_near(text, m, max(head_end, 600))
     return Contact(name=P.strip_title(name) if P.strip_title(name).count(" ") else name, title=title, organization=org)
@@ -686,7 +705,7 @@ def _met_name(text: str, head_end: int, writer: set[str], only_met: bool = False
     """The first name in the opening after "met with", "**Who:**", "coffee w/"..., else (unless
     `only_met`) the first name there that is not a possessive ("Dana's team")."""
     cands = [m for m in P.find_names(text[:head_end], header=True) if m.name not in writer and not _writer_line(text, m)]
-    met = next((c for c in cands if _MET.search(text[max(0, c.start - 45):c.start])), None)
+    met = next((c for c in cands if _MET.search(text[max(0, c.start - 70):c.start])), None)
     return met if met or only_met else next((c for c in cands if text[c.end:c.end + 2] not in ("'s", "’s")), None)
 
 
@@ -700,8 +719,8 @@ def _lower_case_name(head: str) -> P.Mention | None:
 
 
 _MET = re.compile(r"(interviewed|met with|\bmet\b|talked (to|with|w/)|spoke (to|with)|speaking with|(chat|call|coffee|interview|intvw|meeting|lunch|"
-                  r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?|"
-                  r"^\W*(who|contact|interviewee|person|with|guest)\s*(\*\*|__)?\s*:\s*(\*\*|__)?)\s*((dr|mr|mrs|ms|mx|rev|prof|fr|sr)\.?\s+)*$", re.I | re.M)
+                  r"conversation|phone|zoom)\s*(with|w/|-|—|:)?|informational( interview)?\s*(with|w/|-|—|:)?|interview[^.\n]{0,40}?\bwith|"
+                  r"(?:^|\n)\W*(who|contact|interviewee|person|with|guest)\s*(\*\*|__)?\s*:\s*(\*\*|__)?)\s*((dr|mr|mrs|ms|mx|rev|prof|fr|sr)\.?\s+)*$", re.I)
 
 
 def _writer_line(text: str, m: P.Mention) -> bool:
@@ -732,9 +751,11 @@ def _role_near(text: str, m: P.Mention, head_end: int) -> tuple[str | None, str 
     if not title:
         line_end = text.find("\n", m.end)
         nxt = re.match(r"\n+([^\n]{3,})", text[line_end:]) if line_end >= 0 else None
-        if nxt:
-            t, o = appositive(nxt.group(1))
-            title, org = t, (org or o) if t else org
+        for sentence in re.split(r"(?<=[.!?])\s+", nxt.group(1))[:3] if nxt else []:  # "Fri Feb 27, 30 min, phone. Senior Epidemiologist, ..."
+            t, o = appositive(sentence)
+            if t:
+                title, org = t, org or o
+                break
     org = org or loose_org
     if not org:
         before = text[text.rfind("\n", 0, m.start) + 1:m.start].strip(" #*-–—|:")

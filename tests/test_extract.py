@@ -349,3 +349,21 @@ def test_a_title_heading_without_a_topic_leaves_the_lines_to_their_cues():
     rec, _ = extract_record(_note(text), None)
     assert [i.text for i in rec.day_in_life] == ["A: Morning data pull from the state system, then case interviews by phone."]
     assert [p.text for p in rec.outlook.points] == ["She said the outlook is good, demand is growing since the pandemic."]
+
+
+@pytest.mark.parametrize("text,meta,contact", [
+    ("Notes\n\nskills: Excel\n", {"contact": "Imani Okafor-Reyes, CNM", "org": "Bayview Birth Center"},
+     ("Imani Okafor-Reyes", None, "Bayview Birth Center")),
+    ("From: Lorna <lorna@stride-op.com>\nTo: Ben Adeyemi <ben@fastmail.com>\nSubject: Re: Intro\n\nHi Ben,\n\nGreat talking today!\n\n"
+     "Lorna Ní Bhriain, CPO\nClinical Manager\nStride Orthotics & Prosthetics\n503-555-0143\n", {},
+     ("Lorna Ní Bhriain", "Clinical Manager", "Stride Orthotics & Prosthetics")),
+    ("From: Carmen Reyes-Walsh <carmen@gmail.com>\nTo: Dana Whitfield <dwhitfield@lakeshorecc.edu>\nSubject: Notes from my interview\n\n"
+     "Hi Dana,\n\nHere is my write-up of the informational interview I had on Wednesday (March 11) with Marcus Oyelaran. "
+     "Marcus is a Senior Freight Broker at Ridgeline Logistics in Chicago.\n", {},
+     ("Marcus Oyelaran", "Senior Freight Broker", "Ridgeline Logistics")),
+    ("# Info interview - Dr. Siobhan Achterberg (epidemiology)\nFri Feb 27, 30 min, phone. Senior Epidemiologist, Cedar County Health.\n\n"
+     "Found her through the county website.\n", {}, ("Siobhan Achterberg", "Senior Epidemiologist", "Cedar County Health")),
+])
+def test_contact_from_front_matter_signatures_write_ups_and_the_line_below(text, meta, contact):
+    rec, _ = extract_record(_note(text, **meta), None)
+    assert (rec.contact.name, rec.contact.title, rec.contact.organization) == contact
