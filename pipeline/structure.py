@@ -40,6 +40,8 @@ _SPEAKER_LINE = re.compile(rf"^\s*(?:[\[(]?(?P<t1>{_TIME})[\])]?\s+)?(?P<name>[A
 _DATE_WORD = re.compile(r"(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|yesterday|"
                         r"zoom|teams|meeting|recording|call|transcript)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
+_LOWER_START = re.compile(r"(?<=[.!?])\s+(?=[a-z])")
+_ANY_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“(]?[A-Za-z0-9])")
 _ABBREV = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Co|Ltd|No|Mt|Ave|Dept|a\.m|p\.m|U\.S)\.$", re.I)
 
 
@@ -134,7 +136,8 @@ def split_sentences(text: str, base: int = 0) -> list[tuple[int, int, str]]:
     """Split prose into sentences, returning (start, end, sentence) with offsets from `base`."""
     out: list[tuple[int, int, str]] = []
     pos = 0
-    for m in _SENTENCE_END.finditer(text):
+    lower_case_style = len(_LOWER_START.findall(text)) > len(_SENTENCE_END.findall(text))  # "...food cost sheets. kind of a downer tbh"
+    for m in (_ANY_SENTENCE_END if lower_case_style else _SENTENCE_END).finditer(text):
         candidate = text[pos:m.start() + len(m.group(0).rstrip())].rstrip()
         tail = candidate[-12:]  # only the end can be an abbreviation; searching the whole candidate is quadratic
         abbrev = _ABBREV.search(tail)
@@ -312,10 +315,11 @@ def _inline_labels(line: str, body_off: int, in_section: bool = False) -> list[t
     "Networking basics - CompTIA level" is an item of the section, not a new topic."""
     out: list[tuple[int, str | None]] = []
     body = line[body_off:]
-    for m in re.finditer(r"(?:^|(?<=[.;]\s))([A-Za-z][A-Za-z /&'’\-]{1,45}?)\s*:\s+", body):
+    for m in re.finditer(r"(?:^|(?<=[.;]\s))(?:\*\*|__)?([A-Za-z][A-Za-z /&'’\-]{1,45}?)\s*(?::(?:\*\*|__)?|(?:\*\*|__)?:|=(?=\s))\s+", body):
         t = heading_topic(m.group(1))
-        if t and len(m.group(1).split()) <= (7 if heading_topic(m.group(1).split()[0]) else 4):
-            out.append((body_off + m.start(1), t))
+        equals = m.group(0).rstrip().endswith("=")
+        if t and len(m.group(1).split()) <= (7 if heading_topic(m.group(1).split()[0]) else 4) and not (equals and len(m.group(1).split()) > 2):
+            out.append((body_off + m.start(), t))  # "**Outlook:** very positive!", "skills = precision, speed"
     for m in re.finditer(r"(?<=[.;!]\s)([A-Za-z]+(?: [a-z]+)?)\s+[-–—]{1,2}\s+(?=\S)", body):  # "... 2-3 years. Advice - don't chase ..."
         t = heading_topic(m.group(1))
         if t and heading_topic(m.group(1).split()[0]) == t:
@@ -343,7 +347,7 @@ def _labelled_segments(start: int, line: str, labels: list[tuple[int, str | None
 
 def _label_body_start(line: str, off: int, nxt: int) -> int:
     """Where the text after a label starts: after 'label:' or after a bare 'TODO'."""
-    m = (re.match(r"[A-Za-z /&'’\-]{1,40}?\s*:\s*", line[off:nxt]) or re.match(r"[A-Za-z/&'’ ]{1,30}?\s+[-–—]{1,2}\s+", line[off:nxt])
+    m = (re.match(r"(?:\*\*|__)?[A-Za-z /&'’\-]{1,40}?\s*(?::(?:\*\*|__)?|(?:\*\*|__)?:|=(?=\s))\s*", line[off:nxt]) or re.match(r"[A-Za-z/&'’ ]{1,30}?\s+[-–—]{1,2}\s+", line[off:nxt])
          or re.match(r"\S+\s*", line[off:nxt]))
     return off + (m.end() if m else 0)
 

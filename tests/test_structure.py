@@ -217,3 +217,14 @@ def test_a_topic_word_and_dash_after_a_sentence_starts_a_new_label():
     topics, _ = _topics(text)
     assert topics["most came from audit."] == "how_to_get_in"
     assert topics["don't chase the CPA and the CFE at once."] == topics["Learn to write short."] == "advice"
+
+
+def test_lower_case_notes_split_into_sentences_and_bold_or_equals_labels_label():
+    text = ("just got off the phone w/ Gemma Thorne, exec pastry chef. her days start at 4am - laminating dough. "
+            "kind of a downer tbh: pay is rough. skills = precision, speed, a good palate. advice: skip the culinary school debt.\n\n"
+            "**Outlook:** very positive! she gets recruiter emails weekly. telepractice grew a lot. Only complaint = caseload sizes.\n")
+    topics, _ = _topics(text)
+    assert topics["precision, speed, a good palate."] == "skills"
+    assert topics["skip the culinary school debt."] == "advice"
+    assert topics["she gets recruiter emails weekly."] == topics["Only complaint = caseload sizes."] == "outlook"
+    assert "her days start at 4am - laminating dough." in topics
