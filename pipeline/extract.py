@@ -58,10 +58,12 @@ _NEGATIVE = re.compile(r"(rough|layoffs?|\bcuts?\b|competitive|scarce|\bhard\b|t
                        r"struggl|closures?|freeze|precarious|brutal|oversupply)", re.I)
 
 
-_MIXED = re.compile(r"\bmixed\b|\bmeh\b|so-so|mixed bag|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
+_NEUTRAL = re.compile(r"\b(even-handed|neutral|middle of the road|neither (?:good|great) nor (?:bad|terrible)|(?:steady|stable) but not (?:booming|growing)|"
+                      r"not booming,? not (?:dying|collapsing|shrinking))\b", re.I)
+_MIXED = re.compile(r"\bmixed\b|\bmeh\b|so-so|mixed bag|(?:good|bright|up) ?side\b.{0,80}\b(?:other|flip|down) ?side\b|on the other hand|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
                     r"hopeful\W+(\+|and|but)\W+(worried|nervous)", re.I)
 _STRONG_VERDICT = re.compile(r"\b(?P<not>not (?:very |that |too )?)?(?:(?P<pos>positive|optimistic|upbeat|bullish|bright)|"
-                             r"(?P<neg>negative|pessimistic|bleak|grim|sobering))\b", re.I)
+                             r"(?P<neg>negative|pessimistic|bleak|grim|sobering)|(?P<bet>(?:one of the )?(?:better|best|good|safe|solid) bets?))\b", re.I)
 _WEAK_VERDICT = re.compile(r"(?:^\W*|\b(?:it'?s|its|it is|pretty|very|super|really|quite|honestly|mostly|overall|looks|call it|"
                            r"(?:outlook|market|field|future|industry|prospects|demand) (?:is|was|looks|seems)(?: pretty| very| really| quite)?)\s+)"
                            r"(?:(?P<pos>good|great|strong|solid|healthy)|(?P<neg>rough|tough|not great|bad|weak|brutal))\b", re.I)
@@ -256,13 +258,18 @@ def lexicon_sentiment(text: str) -> str:
     if first:  # "Yes." opening the answer to "Is it a good field to get into?"
         return "positive" if first.group("pos") else "negative"
     for sentence in _verdict_sentences(text):
+        if _NEUTRAL.search(sentence):
+            return "neutral"  # "Marcus was pretty even-handed about it", "steady but not booming"
         if _MIXED.search(sentence):
             return "mixed"
         verdict = _STRONG_VERDICT.search(sentence) or _WEAK_VERDICT.search(sentence)
         if verdict and not _NOT_A_VERDICT.search(sentence) and not re.search(r"\b(but|however|though|although|yet)\b", sentence, re.I):
-            return "positive" if bool(verdict.group("pos")) != bool(verdict.groupdict().get("not")) else "negative"
+            positive = bool(verdict.group("pos") or verdict.groupdict().get("bet"))  # "one of the better bets in the trades"
+            return "positive" if positive != bool(verdict.groupdict().get("not")) else "negative"
     if _MIXED.search(text):
         return "mixed"
+    if _NEUTRAL.search(text):
+        return "neutral"
     pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
     if not pos and not neg:
         return "neutral"
@@ -277,7 +284,8 @@ def _verdict_sentences(text: str) -> list[str]:
     sentences = [t for t in re.split(r"(?<=[.!?])\s+", text.strip()) if t]
     summary = [t for t in sentences if re.search(r"\b(overall|i'?d call it|all in all|bottom line|in short|on balance)\b", t, re.I)]
     short = [t for t in sentences[1:] if len(t.split()) <= 4]
-    return summary + short + sentences[:2]  # the second: in a transcript the answer often follows the seeker's own line
+    closing = sentences[-1:] if len(sentences) > 2 else []  # "Honestly it's one of the better bets in the trades right now."
+    return summary + short + sentences[:2] + closing  # the second: in a transcript the answer often follows the seeker's own line
 
 
 def extract_promises(text: str, layout: Layout, when: date | None, seeker: str | None = None) -> list[Promise]:

@@ -168,6 +168,8 @@ def test_sentiment_reads_an_explicit_verdict_before_counting_words():
     assert lexicon_sentiment("I keep reading about layoffs. Yeah, it's rough right now. Branded shows are hiring though.") == "negative"
     assert lexicon_sentiment("outlook meh, colony losses ~40%/yr, but pollination $$ steady") == "mixed"
     assert lexicon_sentiment("I keep reading about layoffs. Yeah. Mixed, let's say. Hiring is up at vendors.") == "mixed"
+    assert lexicon_sentiment("Marcus was pretty even-handed about it. Rates were low, now it is steady but not booming.") == "neutral"
+    assert lexicon_sentiment("Right now it's busy. More calls than people. That's the good side. The other side is it's cyclical.") == "mixed"
 
 
 def test_the_long_run_is_the_outlook():
