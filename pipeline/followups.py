@@ -511,6 +511,8 @@ def _adopt_channel_and_purpose(target: Task, promise: Promise, verb: re.Match | 
     if re.search(r"linked\s?in", promise.action, re.I) and "LinkedIn" not in head:
         head += " on LinkedIn"
     purpose = _PROMISE_PURPOSE.search(promise.action)
+    if purpose and target.person and _mentions_person(purpose.group(0), target.person):
+        purpose = None  # "Ping Devon in 2 wks re: Kristin" says nothing new about Kristin
     if purpose and not re.search(r", (?:about|for|re\b|regarding)| \(", head):
         head += f" {purpose.group(0).strip()}"
     target.action = head + sep + tail

@@ -146,7 +146,7 @@ def _clean(value: str | None) -> str | None:
 
 _REASON_END = r"(?=\s*(?:[.;:!?()\[\],\n]|\s[-–—]\s|\s(?:and|but|so) (?:she|he|they|i|you)\b|$))"
 _REASON_ABOUT = re.compile(r"\b(?:(?:questions|ask(?: (?:her|him|them))?|talk(?: to (?:her|him|them))?|hear|learn(?: more)?) )?"
-                           r"(?P<r>(?:about|re:?|regarding)\s+[^.;:!?()\[\],\n]{3,80}?)" + _REASON_END, re.I)
+                           r"(?<![\w'’])(?P<r>(?:about|re:?|regarding)\s+[^.;:!?()\[\],\n]{3,80}?)" + _REASON_END, re.I)
 _REASON_FOR = re.compile(r"\b(?:good |great |best )?(?P<r>for (?:questions about |the |a )[^.;:!?()\[\]\"“”,\n]{2,60}?"
                          r"\b(?:side|perspective|setting|route|angle|part|world|end|track|program|questions?)\b)", re.I)
 _REASON_DOES = re.compile(r"(?:^|[,;(]\s*|\s[-–—]\s+|\b(?:she|he|they|who)\s+)(?:also\s+|actually\s+)?(?P<r>(?:does|handles|runs|coordinates|organizes|organises|"

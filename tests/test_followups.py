@@ -539,3 +539,9 @@ def test_an_absorbed_promise_brings_its_purpose():
     actions = {t.person: t.action for t in tasks if t.kind == "referral"}
     assert actions["Lena Park"] == "E-mail Lena Park re: the in-house route — mention Marisol Ochoa"
     assert actions["Dr. Kwame Asante"] == "Call Dr. Kwame Asante, residency director at Mercy to set up a shadow day — mention Marisol Ochoa"
+
+
+def test_a_purpose_that_only_names_the_referral_adds_nothing():
+    promises = [Promise(action="Ping Marisol in 2 wks re: Lena", evidence=span(1))]
+    lena = next(t for t in build_tasks(make_record(promises=promises)) if t.person == "Lena Park")
+    assert lena.action == "Reach out to Lena Park — mention Marisol Ochoa"

@@ -131,6 +131,7 @@ def test_field_words_are_never_made_up():
     ("Talk to Jo Park, she's been there about a year.", "Jo Park", None),  # an amount, not a subject
     ("Greg Tolliver, Metadata Librarian at the State Library.", "Greg Tolliver", None),
     ("Ask Ray about it.", "Ray", None),
+    ('talk to Omar Siddiqui, he\'s the volunteer coordinator - "tell him you\'re the one I walked around the park with"', "Omar Siddiqui", None),
 ])
 def test_why_a_referral_is_worth_contacting(line, name, reason):
     i = line.index(name)
