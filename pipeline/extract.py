@@ -13,6 +13,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
@@ -62,8 +63,8 @@ _NEUTRAL = re.compile(r"\b(even-handed|neutral|middle of the road|neither (?:goo
                       r"not booming,? not (?:dying|collapsing|shrinking))\b", re.I)
 _MIXED = re.compile(r"\bmixed\b|\bmeh\b|so-so|mixed bag|(?:good|bright|up) ?side\b.{0,80}\b(?:other|flip|down) ?side\b|on the other hand|cautiously (optimistic|positive)|double-edged|\bbumpy\b|both ways|ups and downs|(worried|nervous|anxious)\W+(\+|and|but)\W+hopeful|"
                     r"hopeful\W+(\+|and|but)\W+(worried|nervous)", re.I)
-_STRONG_VERDICT = re.compile(r"\b(?P<not>not (?:very |that |too )?)?(?:(?P<pos>positive|optimistic|upbeat|bullish|bright)|"
-                             r"(?P<neg>negative|pessimistic|bleak|grim|sobering)|(?P<bet>(?:one of the )?(?:better|best|good|safe|solid) bets?))\b", re.I)
+_STRONG_VERDICT = re.compile(r"\b(?P<not>not (?:very |that |too |a |an |one of the )?)?(?:(?P<pos>positive|optimistic|upbeat|bullish|bright)|"
+                             r"(?P<neg>negative|pessimistic|bleak|grim|sobering)|(?<!your )(?<!the )(?P<bet>(?:one of the )?(?:better|best|good|safe|solid) bets?))\b", re.I)
 _WEAK_VERDICT = re.compile(r"(?:^\W*|\b(?:it'?s|its|it is|pretty|very|super|really|quite|honestly|mostly|overall|looks|call it|"
                            r"(?:outlook|market|field|future|industry|prospects|demand) (?:is|was|looks|seems)(?: pretty| very| really| quite)?)\s+)"
                            r"(?:(?P<pos>good|great|strong|solid|healthy)|(?P<neg>rough|tough|not great|bad|weak|brutal))\b", re.I)
@@ -131,7 +132,7 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     writer = _writer_names(note, layout)
     if meta.get("contact"):
         title = meta.get("role") or meta.get("position") or meta.get("job_title") or _title_key(meta.get("title"))
-        name = re.sub(r"(?:,\s*[A-Z][A-Za-z.-]{1,9})+$", "", _meta_text(meta["contact"]) or "")  # "Imani Okafor-Reyes, CNM"
+        name = _without_credentials(_meta_text(meta["contact"]) or "")  # "Imani Okafor-Reyes, CNM"
         return Contact(name=name or None, title=_meta_text(title),
                        organization=_meta_text(next((meta[k] for k in _ORG_KEYS if meta.get(k)), None))), writer
     if layout.is_transcript:
@@ -141,6 +142,8 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
     emails = _email_people(note.text)
     if emails:
         met = _met_name(note.text, len(note.text[:1500]), writer, only_met=True)
+        if met and not re.search(r"\binterview|\binformational", note.text[max(0, met.start - 70):met.start], re.I):
+            met = None  # a reply saying "since then I spoke with Dana in HR" still comes from the contact
         c = _email_contact(note.text, emails, writer)
         if met and not any(P.same_person(met.name, n) or _first_of(n, met.name) for n, _ in emails):
             return _named_contact(note.text, met, 1500), writer  # a seeker's write-up mailed to an adviser
@@ -154,10 +157,18 @@ def _full_name(text: str, c: Contact) -> Contact:
     if not c.name or " " in c.name.strip():
         return c
     full = re.search(rf"^({re.escape(c.name)}(?: [^\W\d_][\w'’-]*){{1,3}})(?:,\s*[A-Z][A-Za-z.-]{{1,9}})*\s*$", text, re.M)
-    if not full:
-        return c
+    if not full or not all(w[:1].isupper() for w in full.group(1).split()):
+        return c  # "Lorna said thanks" is a sentence, not her signature
     title, org = _signature(text, full.group(1))
     return c.model_copy(update={"name": full.group(1), "title": c.title or title, "organization": c.organization or org})
+
+
+def _without_credentials(name: str) -> str:
+    """'Imani Okafor-Reyes, CNM, MSN' -> 'Imani Okafor-Reyes' (split, so no regex backtracking on long values)."""
+    parts = name.split(",")
+    while len(parts) > 1 and re.fullmatch(r"\s*[A-Z][A-Za-z.-]{1,9}\s*", parts[-1]):
+        parts.pop()
+    return ",".join(parts).strip()
 
 
 _ORG_KEYS = ("company", "organization", "organisation", "org", "employer", "workplace", "institution", "agency", "firm")
@@ -254,9 +265,9 @@ def lexicon_sentiment(text: str) -> str:
     """Word-count rule after two explicit signals: a verdict ("Overall she sounded upbeat",
     "Pretty positive.", "Sobering.", "So it's mixed") wins, then any 'mixed'-like phrase;
     otherwise the clearly larger side of the positive/negative word counts, else mixed."""
-    first = re.match(r"\W*(?:(?P<pos>yes|absolutely|definitely)|(?P<neg>no|not really))\W*(?:[.!]\s|$)", text, re.I)
-    if first:  # "Yes." opening the answer to "Is it a good field to get into?"
-        return "positive" if first.group("pos") else "negative"
+    first = re.match(r"\W*(?:yes|absolutely|definitely)\W*(?:[.!]\s|$)", text, re.I)
+    if first and len(_NEGATIVE.findall(text)) <= len(_POSITIVE.findall(text)):  # "Yes." answering "Is it a good field to get into?"
+        return "positive"  # ("No." may answer "Will AI wipe it out?", so it says nothing alone)
     for sentence in _verdict_sentences(text):
         if _NEUTRAL.search(sentence):
             return "neutral"  # "Marcus was pretty even-handed about it", "steady but not booming"
@@ -309,15 +320,18 @@ def extract_promises(text: str, layout: Layout, when: date | None, seeker: str |
 _ACTION_VERBS = (r"send|apply|email|e-mail|call|text|message|ask|join|sign up|register|finish|update|look|read|check|order|buy|start|make|"
                  r"get|write|follow up|reach out|connect|enroll|schedule|set up|watch|find|practice|research|build|visit|book|submit|"
                  r"thank|reply|download|take|talk to|meet|print|redo|rewrite|clean up|pull together|drop off|request|review")
-_NEXT_TODO = re.compile(r"(?<=\w)(?<!e\.g)(?<!i\.e)(?<!etc)(?<!vs)(?<!approx)(?<!incl)[.;!]+\s+(?=[a-z])")  # a lower-case to-do list run together on one line
-_NEXT_ACTION = re.compile(rf",\s*(?:and\s+|then\s+|also\s+)*(?=(?:{_ACTION_VERBS})\b)", re.I)
+_CONDITION = re.compile(r"[^,.;]{0,60}\b(?:if|when|unless|in case)\b", re.I)  # "call Tina, text her if she doesn't pick up" is one action
+_NEXT_TODO = re.compile(r"(?<=\w)(?<!e\.g)(?<!i\.e)(?<!etc)(?<!vs)(?<!approx)(?<!incl)(?<!\ba\.m)(?<!\bp\.m)(?<!Ph\.D)(?<!\bno)[.;!]+\s+(?=[a-z])")
+_NEXT_ACTION = re.compile(rf",\s*(?:and\s+|then\s+|also\s+)*(?=(?:{_ACTION_VERBS})\b)")  # lower-case verbs only: ", Start With Why," is a title
 
 
 def _action_parts(sentence: str) -> list[tuple[int, int]]:
     """"I'll send you my sample by Thursday, apply before May 1st, and email Farah" is three
     promises, and so is "call Dale next week. thank you email. apply by 2/28" typed in lower
     case; each part keeps its own words (and so its own due date)."""
-    cuts = sorted([m for m in _NEXT_ACTION.finditer(sentence)] + [m for m in _NEXT_TODO.finditer(sentence)], key=lambda m: m.start())
+    run_together = len(_NEXT_TODO.findall(sentence)) >= 2 or sentence[:1].islower()  # a to-do list typed on one line
+    cuts = sorted([m for m in _NEXT_ACTION.finditer(sentence) if not _CONDITION.match(sentence, m.end())]
+                  + ([m for m in _NEXT_TODO.finditer(sentence)] if run_together else []), key=lambda m: m.start())
     bounds = [0] + [x for m in cuts for x in (m.start(), m.end())] + [len(sentence)]
     parts = [(a, b) for a, b in zip(bounds[::2], bounds[1::2])]
     parts = [(a, b - (len(sentence[a:b]) - len(sentence[a:b].rstrip(" .;!")))) for a, b in parts]
@@ -370,8 +384,8 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     at = m.start - seg.start
     structural = seg.topic_source in ("heading", "label", "question")
     score = 2 * (seg.topic == "people" and structural) + (seg.topic == "how_to_get_in" and structural)
-    score += 2 if P.REFERRAL_CUES.search(seg.text) else (1 if P.REFERRAL_CUES.search(block) else 0)
-    score += bool(P.EMAIL_RE.search(seg.text) or P.PHONE_RE.search(seg.text))
+    score += 2 if _has_referral_cue(seg.text) else (1 if _has_referral_cue(block) else 0)
+    score += bool(_first_match(P.EMAIL_RE, seg.text) or _first_match(P.PHONE_RE, seg.text))
     lead_in = at <= 2 or re.fullmatch(r"\W*(?:also|and|plus|then|maybe|oh,? and|\+)\W*", seg.text[:at], re.I)
     if seg.kind == "bullet" and lead_in and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
         score += 2
@@ -382,6 +396,12 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     if _CONTACT_VERB.search(before) and (imperative or seg.topic == "todo" or seg.speaker is None and _PROMISE.search(seg.text)):
         score += 3
     return score
+
+
+@lru_cache(maxsize=512)
+def _has_referral_cue(text: str) -> bool:
+    """Cached per segment and block: a line of many names is searched once, not once per name."""
+    return P.REFERRAL_CUES.search(text) is not None
 
 
 def _is_referral(m: P.Mention, seg: Segment, block: str, decider: Decider) -> bool:
@@ -418,8 +438,8 @@ _SAID_TO_CONTACT = re.compile(r"\b(?:(?:said|says|told me|suggested|wants me) to
 _SEND_TO_MY = re.compile(r"\b(?:talk to|speak (?:to|with)|e-?mail|call|contact|reach out to|ask|text|message|ping|meet)\s+(?P<whose>my|his|her|their)\s+(?:\w+\s+)?"
                          r"(?:friend|colleague|coworker|co-worker|old colleague|former student|mentee|buddy)\s+(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?$", re.I)
 _SELF_SPEAKER = re.compile(r"(me|i|myself|my notes?|notes?)$", re.I)
-_WORK_OF = re.compile(r"['’]?s?\s+(?:games?|books?|novels?|films?|movies?|shows?|songs?|albums?|podcasts?|videos?|ted talks?|documentar(?:y|ies)|"
-                      r"paintings?|method|quote)\b", re.I)
+_WORK_OF = re.compile(r"(?:['’]s\s+(?:games?|books?|novels?|films?|movies?|shows?|songs?|albums?|podcasts?|videos?|ted talks?|documentar(?:y|ies)|"
+                      r"paintings?|method|quotes?)|\s+(?:games|novels|films|movies|albums|podcasts|documentaries|paintings|ted talks))\b", re.I)
 
 
 def _near(window: str, m: P.Mention, seg: Segment) -> str:
@@ -428,9 +448,9 @@ def _near(window: str, m: P.Mention, seg: Segment) -> str:
 
 
 def _referral(text: str, m: P.Mention, seg: Segment, contact: Contact) -> Referral:
-    after = seg.text[m.end - seg.start:]
-    email = P.EMAIL_RE.search(after) or P.EMAIL_RE.search(seg.text)
-    phone = P.PHONE_RE.search(after) or P.PHONE_RE.search(seg.text)
+    after = seg.text[m.end - seg.start:m.end - seg.start + MAX_CLAUSE]  # a window: a line of many names stays linear
+    email = P.EMAIL_RE.search(after) or _first_match(P.EMAIL_RE, seg.text)
+    phone = P.PHONE_RE.search(after) or _first_match(P.PHONE_RE, seg.text)
     title, org = appositive(after)
     if not title:
         title, prose_org = prose_role(after[:300], [])
@@ -455,7 +475,13 @@ def _colleague_org(line: str, email: str | None, contact: Contact) -> str | None
     squashed = re.sub(r"[^a-z0-9]", "", org.lower())
     domain = email.split("@", 1)[1].split(".")[0].lower() if email else ""
     same_domain = len(domain) >= 4 and (domain in squashed or squashed.startswith(domain[:8]))
-    return org if same_domain or _COLLEAGUE.search(line) else None
+    return org if same_domain or _first_match(_COLLEAGUE, line) else None
+
+
+@lru_cache(maxsize=1024)
+def _first_match(rx: re.Pattern, text: str) -> re.Match | None:
+    """Segment-wide searches, once per segment rather than once per name in it."""
+    return rx.search(text)
 
 
 def _add_referral(found: list[Referral], new: Referral) -> None:

@@ -506,7 +506,7 @@ def _adopt_channel_and_purpose(target: Task, promise: Promise, verb: re.Match | 
     """The seeker's own words win: "text Gabriela this week", "email Shreya re: in-house route"."""
     if verb:
         channel = _CONTACT_VERBS[verb.group(1).lower()]
-        target.action = re.sub(r"^(E-mail|Call|Reach out to) ", f"{channel} ", target.action)
+        target.action = re.sub(r"^(E-mail|Call|Text|Message|Write to|Meet|Reach out to) ", f"{channel} ", target.action)
     head, sep, tail = target.action.partition(" — mention")
     if re.search(r"linked\s?in", promise.action, re.I) and "LinkedIn" not in head:
         head += " on LinkedIn"

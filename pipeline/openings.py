@@ -60,7 +60,7 @@ def find_opening(line: str, interview: date | None, anchor_year: int, context: s
     if not OPENING_CUE.search(cues) or (context == "people" and not _STRONG.search(cues)):
         return None
     title = opening_title(line)
-    if not title or _PERSON_AFTER.match(line[line.find(title) + len(title):]):
+    if not title or _person_after(line[line.find(title) + len(title):]):
         return None  # "Our HTM manager, Yolanda, would be the person to talk to": a person's title
     from pipeline.people import URL_RE
 
@@ -72,10 +72,22 @@ def find_opening(line: str, interview: date | None, anchor_year: int, context: s
     return Opening(title, line.find(title), url.group(0) if url else None, deadline, strength)
 
 
+def _person_after(rest: str) -> bool:
+    from pipeline.people import known_first_name
+
+    m = _PERSON_AFTER.match(rest)
+    return bool(m and known_first_name(m.group("name")))
+
+
+_TODO_VERB = re.compile(r"(?:check|look|apply|e-?mail|call|text|watch|ask|find|see|visit|go|sign|register|read|follow|set|bookmark|"
+                        r"keep|talk|reach|send|get|start|finish|update|message)\b", re.I)
+
+
 def listed_opening(line: str, interview: date | None, anchor_year: int) -> Opening | None:
-    """A bullet under a "jobs:" heading names its opening first: "WI DNR seasonal naturalist, apps due Feb 28"."""
+    """A bullet under a "jobs:" heading names its opening first: "WI DNR seasonal naturalist, apps due Feb 28"
+    (but "check the county site every week" is a to-do, not an opening)."""
     head = re.match(r"\s*([^,;:(\n]{3,80}?)\s*(?:[,;:(]|\s[-–—]\s|$)", line)
-    if not head or len(head.group(1).split()) > 8 or _PRONOUN.search(head.group(1)):
+    if not head or len(head.group(1).split()) > 8 or _PRONOUN.search(head.group(1)) or _TODO_VERB.match(head.group(1)):
         return None
     from pipeline.people import URL_RE
 
@@ -114,11 +126,11 @@ def opening_deadline(line: str, interview: date | None, anchor_year: int) -> str
     return None  # "possible through the firm's program ... close April 9th": the first cue may carry no date
 
 
-_PERSON_AFTER = re.compile(r",?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s*(?:,|\bwould|\bis|\bcan|\bwill)")
+_PERSON_AFTER = re.compile(r",?\s+(?P<name>[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s*,?\s*(?:would|is|can|will|does|handles|runs|knows)\b")
 
 
 def _trim(t: str) -> str:
-    t = re.sub(r"^(?:(?:submit|send|finish|complete|start|apply to|apply for|apply)\s+(?:my\s+|the\s+)?)?", "", t.strip(" *,.:;-–—"), flags=re.I)
+    t = re.sub(r"^(?:(?:[Ss]ubmit|[Ss]end|[Cc]omplete|[Aa]pply to|[Aa]pply for|[Aa]pply)\s+(?:my\s+|the\s+)?)?", "", t.strip(" *,.:;-–—"))
     t = re.sub(r"^(the|a|an|our|their|its|this|that|four|two|three|some|new|current)\s+", "", t, flags=re.I)
     return t.strip(" *,.:;-–—")
 

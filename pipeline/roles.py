@@ -155,7 +155,7 @@ _REASON_DOES = re.compile(r"(?:^|[,;(]\s*|\s[-–—]\s+|\b(?:she|he|they|who)\s
 
 
 _CONTENT = re.compile(r"\b(?!(?:about|re|regarding|for|the|a|an|of|to|and|or|in|on|at|with)\b)[A-Za-z][\w'’/+-]*")
-_APPROXIMATE = re.compile(r"^about\s+(?:\$?\d|an? (?:year|month|week|day|hour|minute|half)|half|once|twice|\w+ (?:minutes|hours|days|weeks|months|years)\b)", re.I)
+_APPROXIMATE = re.compile(r"^about\s+(?:as\b|\$?\d|an? (?:year|month|week|day|hour|minute|half)|half|once|twice|\w+ (?:minutes|hours|days|weeks|months|years)\b)", re.I)
 _NEXT_SENTENCE_REASON = re.compile(r"\s*(?:(?:good|great|best|useful|helpful) for|(?:ask|talk to) (?:her|him|them) about|for the)\b", re.I)
 
 

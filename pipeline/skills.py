@@ -66,9 +66,19 @@ def _named_tools(line: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
+_TRAILING_JOINS = re.compile(r"(?:\s+(?:(?:and|or|plus)\b|&)|[\s.!?;:-])+$")
+_DATE_WORD = re.compile(r"\b(?:mon|tues?|wed|thu(?:rs)?|fri|sat|sun)(?:day)?\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
+
+
 def _tool_like(phrase: str) -> bool:
     words = phrase.split()
     if not 1 <= len(words) <= 3 or _NOT_A_SKILL.match(phrase) or re.search(r"\d+\s*(hrs?|hours|yrs?|years|min|k|%)\b|[$\"“”]", phrase):
+        return False
+    if _DATE_WORD.search(phrase) or words[0][:1].islower() and any(w[:1].isupper() for w in words[1:]):
+        return False  # "(per Dana Reyes, Tuesday)", "(ask Marco Diaz)"
+    from pipeline.people import looks_like_person
+
+    if looks_like_person(phrase):
         return False
     if not re.search(r"[A-Za-z]{2}", phrase):
         return False  # "17+"
@@ -153,8 +163,9 @@ def _phrase(line: str, masked: str, s: int, e: int) -> tuple[int, int] | None:
     if f:
         s += f.end()
     e = s + len(masked[s:e].rstrip(" .!?;:-"))
-    while (tail := re.search(r"\s+(?:and|or|plus|&)$", masked[s:e])) is not None:
-        e = s + len(masked[s:s + tail.start()].rstrip(" .!?;:-"))  # "data cleaning (OpenRefine) and" -> "data cleaning"
+    tail = _TRAILING_JOINS.search(masked[max(s, e - 60):e])  # "data cleaning (OpenRefine) and" -> "data cleaning"
+    if tail:
+        e = max(s, e - 60) + tail.start()
     text = line[s:e]
     if not text.strip():
         return None

@@ -397,8 +397,12 @@ def _topics_from_questions(layout: Layout) -> None:
 
 def _announced_topic(sentence: str) -> str | None:
     """A short sentence that only names a topic ("Okay, advice.", "Skills-wise:", "As for the market,")."""
-    m = re.fullmatch(r"\W*(?:(?:ok(?:ay)?|so|alright|all right|right|now|and|um|as for|on)\W+)*(?:the\s+)?(?P<t>[\w' -]{3,30}?)(?:[- ]wise)?\W*", sentence, re.I)
-    return heading_topic(m.group("t")) if m and len(m.group("t").split()) <= 2 else None
+    m = re.fullmatch(r"\W*(?P<lead>(?:(?:ok(?:ay)?|so|alright|all right|right|now|and|um|as for|on)\W+)*)(?:the\s+)?(?P<t>[\w' -]{3,30}?)"
+                     r"(?P<wise>[- ]wise)?\W*", sentence, re.I)
+    if not m or not (m.group("lead") or m.group("wise")) or len(m.group("t").split()) > 2:
+        return None  # "The people." answering "What do you like most?" is an answer, not a new topic
+    topic = heading_topic(m.group("t"))
+    return topic if topic not in ("people", "todo") else None
 
 
 def _seeker(layout: Layout) -> str | None:

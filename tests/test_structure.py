@@ -152,18 +152,22 @@ def test_adversarial_lines_grow_linearly_not_quadratically():
     from pipeline.extract import extract_record
     from pipeline.ingest import Note
 
-    def cost(text):
+    def cost(text, meta=None):
         runs = []
         for _ in range(3):
             start = time.perf_counter()
-            extract_record(Note(source="x.txt", text=text, sha256="0", format="txt", metadata={}), None)
+            extract_record(Note(source="x.txt", text=text, sha256="0", format="txt", metadata=meta or {}), None)
             runs.append(time.perf_counter() - start)
         return min(runs)
 
     for make in (lambda n: "Met with Dana Reyes," + " " * n + "x\n", lambda n: "[10:02] " + "Ab " * (n // 3),
-                 lambda n: "Outlook:\n" + "Mr. " * (n // 4)):
+                 lambda n: "Outlook:\n" + "Mr. " * (n // 4), lambda n: "Skills: python" + " and" * (n // 4) + "\n",
+                 lambda n: "People:\n- talk to " + "Priya Shah, Marcus Lee, " * (n // 96) + "\n"):  # a quarter as long: ~10 ms a name
         cost(make(100))  # warm caches (name lists, word frequencies)
         assert cost(make(16000)) < 40 * cost(make(1600)) + 0.05
+    contact = lambda n: {"contact": "Dana" + ", Ab" * (n // 4) + " x"}  # noqa: E731 - front matter with a long credential run
+    cost("Notes\n", contact(100))
+    assert cost("Notes\n", contact(16000)) < 40 * cost("Notes\n", contact(1600)) + 0.05
 
 
 def test_headed_sections_after_a_q_and_a_keep_their_headings():
