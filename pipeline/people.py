@@ -52,12 +52,15 @@ REFERRAL_CUES = re.compile(
     r"call (him|her|them)|ask for|ask (him|her|them)|tell (him|her|them) i sent|sent you|loop (you )?in|"
     r"you should (meet|talk|email|call|contact)|worth (talking|a chat|reaching)|get in touch|pass (along|on) (my|your)|"
     r"message (him|her|them)|knows? (everyone|everybody|a lot)|would be happy to|loves talking|ping)", re.I)
+# Away for now, or leaving: said of one person, they are no one to contact ("on parental leave", "better not contact her").
+_AWAY = (r"on (?:parental|maternity|paternity|medical|sick) leave|(?:is|she's|he's) leaving the (?:company|firm|team)|"
+         r"better not (?:contact|reach out|reach|call|e-?mail)")
 NEGATIVE_CUES = re.compile(
     r"(not a contact|not relevant|not a referral|no names|no one to|nobody to|retired|passed away|\bhusband|\bwife\b|"
     r"\bspouse|partner is|her son|his son|daughter|my (friend|roommate|mom|dad|sister|brother|advisor|professor|old boss)|"
     r"cautionary|famous|\bauthor\b|\bnovel\b|memoir|documentary|brought up|(?:be|as) (?:a|my|her|his) reference|reference letter|letter of rec|\b(his|her|their|the) book|podcast|\bread\b|\bwrote\b|\bquit\b|left (the|law|to)|\bex-|former|used to work|"
-    r"don'?t (?:reach out|contact|call|e-?mail|bother)|better not (?:contact|reach|call|e-?mail)|not (?:to )?contact (?:her|him|them)|"
-    r"on (?:parental|maternity|paternity|medical|sick) leave|(?:is|she's|he's) leaving the (?:company|firm|team)|(?-i:\bthe late (?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? |Prof\.? )?[A-Z])|"
+    r"don'?t (?:reach out|contact|call|e-?mail|bother)|not (?:to )?contact (?:her|him|them)|" + _AWAY + "|"
+    r"(?-i:\bthe late (?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? |Prof\.? )?[A-Z])|"
     r"thanks to|connected us|set (this|it) up|introduced (us|me)|who (put|connected) (us|me)|intro (came )?(through|via|from)|"
     r"my (buddy|friend|cousin|roommate|classmate|partner|boyfriend|girlfriend|mentor|predecessor|boss|manager|supervisor|"
     r"advisor|adviser|\w+ \w+ prof(essor)?|\w+ prof(essor)?|prof(essor)?)|your professor|"
@@ -68,9 +71,7 @@ NEGATIVE_CUES = re.compile(
     r"don'?t bother|no need to (?:contact|reach|email|call)|not worth (?:contacting|bothering|a call)|my (?:\w+ )?(?:instructor|teacher|coach|tutor))", re.I)
 # Anywhere in a line that names only one person, these make that person someone merely mentioned.
 GONE_CUES = re.compile(r"\b(retired|passed away|died|sold the (?:company|business|practice)|moved (?:away|to \w+)|left the (?:field|industry)|"
-                       r"out of the (?:field|industry)|no longer (?:works|in)|left (?:to|for) (?:go into|do|work in|become|start)|"
-                       r"(?:is|she's|he's) leaving the (?:company|firm|team)|better not (?:contact|reach out|call|e-?mail)|"
-                       r"on (?:parental|maternity|paternity|medical|sick) leave)\b", re.I)
+                       r"out of the (?:field|industry)|no longer (?:works|in)|left (?:to|for) (?:go into|do|work in|become|start)|" + _AWAY + r")\b", re.I)
 # A line that says who set the interview up names the referrer, not a lead ("**Intro:** my instructor, Mr. Pruitt").
 INTRO_LINE = re.compile(r"^\W*(intro|introduced by|introduction|referred by|referral from|via|how i (?:got|found|met) (?:him|her|them)|"
                         r"connection|connected (?:through|via|by)|set up by)\W*:", re.I)
