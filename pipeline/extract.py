@@ -141,7 +141,7 @@ def extract_contact(note: Note, layout: Layout) -> tuple[Contact, set[str]]:
             return c, writer
     emails = _email_people(note.text)
     if emails:
-        met = _met_name(note.text, len(note.text[:1500]), writer, only_met=True)
+        met = _met_name(note.text, min(len(note.text), 1500), writer, only_met=True)
         if met and not re.search(r"\binterview|\binformational", note.text[max(0, met.start - 70):met.start], re.I):
             met = None  # a reply saying "since then I spoke with Dana in HR" still comes from the contact
         c = _email_contact(note.text, emails, writer)
@@ -265,8 +265,9 @@ def lexicon_sentiment(text: str) -> str:
     """Word-count rule after two explicit signals: a verdict ("Overall she sounded upbeat",
     "Pretty positive.", "Sobering.", "So it's mixed") wins, then any 'mixed'-like phrase;
     otherwise the clearly larger side of the positive/negative word counts, else mixed."""
+    pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
     first = re.match(r"\W*(?:yes|absolutely|definitely)\W*(?:[.!]\s|$)", text, re.I)
-    if first and len(_NEGATIVE.findall(text)) <= len(_POSITIVE.findall(text)):  # "Yes." answering "Is it a good field to get into?"
+    if first and neg <= pos:  # "Yes." answering "Is it a good field to get into?"
         return "positive"  # ("No." may answer "Will AI wipe it out?", so it says nothing alone)
     for sentence in _verdict_sentences(text):
         if _NEUTRAL.search(sentence):
@@ -281,7 +282,6 @@ def lexicon_sentiment(text: str) -> str:
         return "mixed"
     if _NEUTRAL.search(text):
         return "neutral"
-    pos, neg = len(_POSITIVE.findall(text)), len(_NEGATIVE.findall(text))
     if not pos and not neg:
         return "neutral"
     if pos >= 2 * max(neg, 0.5) + 1 or not neg:
@@ -304,7 +304,7 @@ def extract_promises(text: str, layout: Layout, when: date | None, seeker: str |
     asker's own turns), one promise per action when a sentence lists several."""
     out: list[Promise] = []
     others = _messages_by_others(text, seeker)
-    asker = next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
+    asker = _asker(layout)
     for seg in layout.segments:
         if seg.kind in ("heading", "header"):
             continue
@@ -336,6 +336,11 @@ def _action_parts(sentence: str) -> list[tuple[int, int]]:
     parts = [(a, b) for a, b in zip(bounds[::2], bounds[1::2])]
     parts = [(a, b - (len(sentence[a:b]) - len(sentence[a:b].rstrip(" .;!")))) for a, b in parts]
     return [(a, b) for a, b in parts if len(sentence[a:b].split()) >= 2] or [(0, len(sentence))]
+
+
+def _asker(layout: Layout) -> str | None:
+    """The transcript speaker who asks the questions (the structure marks their questions "seeker")."""
+    return next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
 
 
 def _messages_by_others(text: str, seeker: str | None) -> list[tuple[int, int]]:
@@ -384,7 +389,7 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     at = m.start - seg.start
     structural = seg.topic_source in ("heading", "label", "question")
     score = 2 * (seg.topic == "people" and structural) + (seg.topic == "how_to_get_in" and structural)
-    score += 2 if _has_referral_cue(seg.text) else (1 if _has_referral_cue(block) else 0)
+    score += 2 if _first_match(P.REFERRAL_CUES, seg.text) else (1 if _first_match(P.REFERRAL_CUES, block) else 0)
     score += bool(_first_match(P.EMAIL_RE, seg.text) or _first_match(P.PHONE_RE, seg.text))
     lead_in = at <= 2 or re.fullmatch(r"\W*(?:also|and|plus|then|maybe|oh,? and|\+)\W*", seg.text[:at], re.I)
     if seg.kind == "bullet" and lead_in and re.match(r"\**\]*\**\s*[-–—,(:]", seg.text[at + len(m.name):]):
@@ -396,12 +401,6 @@ def referral_evidence(m: P.Mention, seg: Segment, block: str) -> int:
     if _CONTACT_VERB.search(before) and (imperative or seg.topic == "todo" or seg.speaker is None and _PROMISE.search(seg.text)):
         score += 3
     return score
-
-
-@lru_cache(maxsize=512)
-def _has_referral_cue(text: str) -> bool:
-    """Cached per segment and block: a line of many names is searched once, not once per name."""
-    return P.REFERRAL_CUES.search(text) is not None
 
 
 def _is_referral(m: P.Mention, seg: Segment, block: str, decider: Decider) -> bool:
@@ -480,7 +479,7 @@ def _colleague_org(line: str, email: str | None, contact: Contact) -> str | None
 
 @lru_cache(maxsize=1024)
 def _first_match(rx: re.Pattern, text: str) -> re.Match | None:
-    """Segment-wide searches, once per segment rather than once per name in it."""
+    """Segment- and block-wide searches, once per segment rather than once per name in it."""
     return rx.search(text)
 
 
@@ -611,10 +610,8 @@ def _writer_names(note: Note, layout: Layout) -> set[str]:
     emails = _email_people(note.text)
     if emails:
         names.add(_email_seeker(note.text, emails))
-    if layout.is_transcript:
-        seeker = next((s.speaker for s in layout.segments if s.topic_source == "seeker"), None)
-        if seeker:
-            names.add(seeker)
+    if layout.is_transcript and _asker(layout):
+        names.add(_asker(layout))
     return {n for n in names if n}
 
 

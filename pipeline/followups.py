@@ -483,7 +483,8 @@ def _duplicate_target(
 
 
 _ANY_OPENINGS = re.compile(r"\b(jobs|positions|roles|openings|postings|internships|programs)\b", re.I)  # plural: not one specific lead
-_LEAD_ACTION = re.compile(r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?(?:apply|submit|send (?:in|my)|watch|check|look (?:for|out)|"
+_PROMISE_START = r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?"  # "TODO: I'll ...", "need to ..."
+_LEAD_ACTION = re.compile(_PROMISE_START + r"(?:apply|submit|send (?:in|my)|watch|check|look (?:for|out)|"
                           r"keep an eye|set (?:up )?(?:an? )?(?:alert|reminder)|bookmark|track|follow|ask about|email|e-mail|call|"
                           r"sign up|register|get (?:my )?application)\b", re.I)
 
@@ -524,7 +525,7 @@ _PROMISE_PURPOSE = re.compile(r"(?<=\w)\s+(?:re:?|about|regarding|to (?:set up|a
 
 _CONTACT_VERBS = {"email": "E-mail", "e-mail": "E-mail", "call": "Call", "phone": "Call", "text": "Text", "message": "Message",
                   "msg": "Message", "dm": "Message", "linkedin": "Message", "write": "Write to", "meet": "Meet"}
-_CONTACT_VERB = re.compile(r"^\W*(?:(?:todo|to do|next)\W+)?(?:i'?ll\s+|i will\s+|need to\s+|then\s+)?(" + "|".join(_CONTACT_VERBS) + r")\b", re.I)
+_CONTACT_VERB = re.compile(_PROMISE_START + "(" + "|".join(_CONTACT_VERBS) + r")\b", re.I)
 
 
 def _mentions_person(text: str, name: str) -> bool:

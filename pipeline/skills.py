@@ -51,8 +51,8 @@ def skill_spans(line: str, prose: bool = False) -> list[tuple[int, int]]:
 
 def _named_tools(line: str, a: int, b: int) -> list[tuple[int, int]]:
     """Named tools in brackets after a skill: "data cleaning (OpenRefine, some Python/pandas)",
-    "data analytics (SQL, or at least Power Query)". Only names count (a capital, a digit, a
-    slash or a rare word), so "(errors, money, anything scary)" adds nothing."""
+    "data analytics (SQL, or at least Power Query)". Only names count (a capital, a slash between
+    letters or a rare word; no person, date or bare number), so "(errors, money, anything scary)" adds nothing."""
     out: list[tuple[int, int]] = []
     for group in re.finditer(r"\(([^()]{2,80})\)", line[a:b]):
         base = a + group.start(1)
