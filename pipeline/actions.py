@@ -1,142 +1,120 @@
 """User actions on stored data: lead statuses, task check-offs, own tasks, corrections, drafts.
 
 Each function changes the database in one transaction and returns the changed row, so the
-CLI only prints. State written here (statuses, done/snoozed tasks, edits) survives
-re-processing of the notes.
+CLI only prints. What is written here (statuses, done and snoozed tasks, corrections)
+survives re-processing of the notes.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from typing import Any
 
-import sqlite_utils
 from pydantic import ValidationError
 
 from pipeline.errors import FieldnotesError, ModelError, NotFound
-from pipeline.followups import Task, filter_tasks, referrer_thanks, task_from_dict
-from pipeline.query import mark_lead, parse_day
-from pipeline.store import _task_row, load_record, now, save_edit
+from pipeline.followups import Task, referrer_thanks
+from pipeline.query import parse_day
+from pipeline.store import LEAD_STATUSES, apply_edits, item_op, load_record_by_id, now, resolve_note, task_row, transaction
+from pipeline.store.notes import _reindex
+from pipeline.store.tx import insert, update, upsert_many
+
+NOT_EDITABLE = ("source", "sha256", "follow_ups", "extraction", "promises")  # facts about the file and the run, not corrections
 
 
-NOT_EDITABLE = ("source", "sha256", "follow_ups", "extraction")  # facts about the file and the run, not corrections
-
-
-def list_tasks(db: sqlite_utils.Database, status: str = "open", due_before: str | None = None,
-               overdue: bool = False, person: str | None = None, today: date | None = None) -> list[Task]:
-    """Stored tasks filtered like `fieldnotes followups`; snoozed tasks reappear after their date."""
-    today = today or date.today()
-    tasks = [task_from_dict(dict(r, evidence=json.loads(r["evidence"] or "null"))) for r in db["followups"].rows]
-    for t in tasks:
-        if t.status == "snoozed" and t.snoozed_until and t.snoozed_until <= today.isoformat():
-            t.status = "open"
-    before = date.fromisoformat(parse_day(due_before, "--due-before")) if due_before else None
-    picked = filter_tasks(tasks, status, before, today if overdue else None, person)
-    return sorted(picked, key=lambda t: (t.due or "9999", t.source, t.kind))
-
-
-def set_task_status(db: sqlite_utils.Database, task_id: str, status: str, until: str | None = None) -> dict[str, Any]:
-    """Mark a task done or snoozed (ids may be abbreviated to a unique prefix)."""
+def set_task_status(db: Any, task_id: str, status: str, until: str | None = None) -> dict[str, Any]:
+    """Mark a task done, snoozed (until a date) or open again; ids may be a unique prefix."""
     until = parse_day(until, "--until")
     row = _task(db, task_id)
-    db["followups"].update(row["id"], {"status": status, "snoozed_until": until, "updated_at": now()})
-    return db["followups"].get(row["id"])
+    with transaction(db):
+        update(db, "followups", "id", row["id"], {"status": status, "snoozed_until": until if status == "snoozed" else None,
+                                                  "completed_at": now() if status == "done" else None, "updated_at": now()})
+    return _task(db, row["id"])
 
 
-def add_task(db: sqlite_utils.Database, text: str, due: str | None = None, person: str | None = None) -> dict[str, Any]:
-    """A task of the user's own (kind 'manual'); never touched by re-processing."""
+def add_task(db: Any, text: str, due: str | None = None, person: str | None = None) -> dict[str, Any]:
+    """A task of the user's own (kind 'manual'); re-processing never touches it."""
     due = parse_day(due, "--due")
     if not text.strip():
         raise FieldnotesError('a task needs some text, e.g. fieldnotes followups add "Send portfolio to Lena"')
     tid = hashlib.sha1(f"manual\x1f{text}\x1f{due}\x1f{now()}".encode()).hexdigest()[:10]
-    task = Task(id=tid, action=text, due=due, person=person, kind="manual", source="(manual)", evidence=None,
-                why="Added by you.")
-    db["followups"].insert(_task_row(task))
-    return db["followups"].get(tid)
+    task = Task(id=tid, action=text, due=due, person=person, kind="manual", source="(manual)", evidence=None, why="Added by you.")
+    with transaction(db):
+        upsert_many(db, "followups", "id", [task_row(task, None)])
+    return _task(db, tid)
 
 
-def mark_lead_status(db: sqlite_utils.Database, lead_id: int, status: str) -> dict[str, Any]:
-    """Set a lead's status; after 'met', add a task to thank whoever referred them."""
-    with db.conn:
-        row = mark_lead(db, lead_id, status)
+def mark_lead_status(db: Any, lead_id: int, status: str) -> dict[str, Any]:
+    """Move a lead through new → contacted → scheduled → met → closed; after 'met', add a task
+    to thank whoever referred them."""
+    if status not in LEAD_STATUSES:
+        raise NotFound(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
+    if not db.execute("SELECT 1 FROM people WHERE id = ?", [lead_id]).fetchone():
+        raise NotFound(f"no lead with id {lead_id} (see `fieldnotes leads`)")
+    with transaction(db):
+        update(db, "people", "id", lead_id, {"status": status, "last_action": now()[:10]})
         if status == "met":
-            for ref in db.query("SELECT r.referred_by, n.source FROM referrals r JOIN notes n ON n.id = r.note_id WHERE person_id = ?", [lead_id]):
-                if ref["referred_by"]:
-                    t = referrer_thanks(row["name"], ref["referred_by"], now()[:10], ref["source"])
-                    if not db["followups"].count_where("id = ?", [t.id]):
-                        db["followups"].insert(_task_row(t))
-    return row
+            name = db.execute("SELECT name FROM people WHERE id = ?", [lead_id]).fetchone()[0]
+            for referrer, note_id, uid in db.execute("""SELECT r.referred_by, n.id, n.uid FROM referrals r JOIN notes n ON n.id = r.note_id
+                                                        WHERE person_id = ?""", [lead_id]).fetchall():
+                if referrer:
+                    task = referrer_thanks(name, referrer, now()[:10], uid)
+                    source = db.execute("SELECT source FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+                    task.source = source
+                    if not db.execute("SELECT 1 FROM followups WHERE id = ?", [task.id]).fetchone():
+                        upsert_many(db, "followups", "id", [task_row(task, note_id)])
+    return dict(db["people"].get(lead_id))
 
 
-def edit_record(db: sqlite_utils.Database, source: str, changes: list[list[str]] | None, edited_json: str | None = None) -> int:
-    """Store corrections from `--set path=value` pairs or from an edited JSON record.
+def edit_record(db: Any, source: str, changes: list[list[str]] | None = None, edited_json: str | None = None,
+                ops: list[dict[str, Any]] | None = None) -> int:
+    """Store corrections: `--set path=value` pairs, an edited JSON record, or item/referral operations.
 
-    A `--set` value is read as JSON when it is valid JSON for the field (`[...]`, `null`, a
-    number for a number field), else as plain text, so `--set contact.phone=5551234` works.
+    A `--set` value is read as JSON when that fits the field (`[...]`, `null`, a number), else as text.
     """
+    note_id, _ = resolve_note(db, source)
+    text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    new_ops: list[dict[str, Any]] = list(ops or [])
     if changes:
-        pairs = [(p.strip(), v) for p, v in changes]
-        for path, raw in pairs:
-            _save_set(db, source, path, raw)
-        return len(pairs)
-    before = {k: v for k, v in load_record(db, source).model_dump().items() if k not in NOT_EDITABLE}
-    pairs = _diff(before, _edited(edited_json))
-    for path, value in pairs:
-        _save(db, source, path, value)
-    return len(pairs)
+        for path, raw in changes:
+            new_ops.append({"op": "set", "path": path.strip(), "value": _set_value(db, note_id, path.strip(), raw, text)})
+    elif edited_json is not None:
+        before = {k: v for k, v in load_record_by_id(db, note_id).model_dump().items() if k not in NOT_EDITABLE}
+        new_ops += [{"op": "set", "path": p, "value": json.dumps(v, ensure_ascii=False)} for p, v in _diff(before, _edited(edited_json))]
+    if not new_ops:
+        return 0
+    _check(db, note_id, new_ops, text)
+    with transaction(db):
+        for op in new_ops:
+            insert(db, "edits", {"note_id": note_id, "op": op["op"], "path": op.get("path"), "value": op["value"], "edited_at": now()})
+        _reindex(db, note_id)
+    return len(new_ops)
 
 
-def _save_set(db: sqlite_utils.Database, source: str, path: str, raw: str) -> None:
-    """One `--set` correction: the JSON reading of the value if the record accepts it, else the text.
-
-    When neither fits, the error is the one for the JSON reading (`advice=[1]` is about the list).
-    """
-    value = _value(raw)
-    try:
-        _save(db, source, path, value)
-    except FieldnotesError as first:
-        if isinstance(value, str):
-            raise
-        try:
-            _save(db, source, path, raw)
-        except FieldnotesError:
-            raise first from None
+def remove_item(db: Any, source: str, kind: str, index: int) -> dict[str, Any]:
+    """A correction that removes one item (given by its place in the current list) for good."""
+    note_id, _ = resolve_note(db, source)
+    rec = load_record_by_id(db, note_id)
+    items = rec.outlook.points if kind == "outlook" else getattr(rec, kind, None)
+    if items is None or not 0 <= index < len(items):
+        raise NotFound(f"no {kind} item {index} in {source} (see `fieldnotes show {source}`)")
+    ev = items[index].evidence
+    text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    edit_record(db, source, ops=[item_op("remove_item", kind, ev.start, ev.end, text)])
+    return {"kind": kind, "text": items[index].text}
 
 
-def _save(db: sqlite_utils.Database, source: str, path: str, value: Any) -> None:
-    """save_edit with a one-line message when the value does not fit the field."""
-    try:
-        save_edit(db, source, path, value)
-    except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"]) or path
-        raise FieldnotesError(f"{where}: {err['msg'].lower()} (got {json.dumps(value)[:60]}); fix the value and try again") from None
-
-
-def _edited(text: str | None) -> dict[str, Any]:
-    """The record JSON the user saved in their editor."""
-    try:
-        data = json.loads(text or "")
-    except json.JSONDecodeError as e:
-        raise FieldnotesError(f"the edited record is not valid JSON ({e.msg} at line {e.lineno}); nothing saved, run `fieldnotes edit` again") from None
-    if not isinstance(data, dict):
-        raise FieldnotesError("the edited record must stay a JSON object; nothing saved, run `fieldnotes edit` again")
-    return data
-
-
-def draft_email(db: sqlite_utils.Database, task_id: str, model_name: str | None) -> str:
+def draft_email(db: Any, task_id: str, model_name: str | None) -> str:
     """A thank-you or introduction e-mail drafted by the local model from the note's facts."""
+    from pipeline.decide.runtime import load_model
     from pipeline.drafts import DRAFT_KINDS, compose_draft
-    from pipeline.llm import load_model
 
     row = _task(db, task_id)
-    if row["source"] == "(manual)":
+    if row["kind"] == "manual" or not row.get("note_id"):
         raise NotFound(f"task {row['id']} is your own task; drafts need a task that comes from a note")
     if row["kind"] not in DRAFT_KINDS:
-        raise FieldnotesError(f"task {row['id']} is a {row['kind']} task; drafts are for {', '.join(DRAFT_KINDS)} tasks "
-                       "(see `fieldnotes followups --format json` for kinds)")
-    rec = load_record(db, row["source"])
+        raise FieldnotesError(f"task {row['id']} is a {row['kind']} task; drafts are for {', '.join(DRAFT_KINDS)} tasks")
+    rec = load_record_by_id(db, row["note_id"])
     try:
         model = load_model(model_name)
     except ModelError as e:
@@ -144,18 +122,54 @@ def draft_email(db: sqlite_utils.Database, task_id: str, model_name: str | None)
     return compose_draft(rec, row, model)
 
 
-def _task(db: sqlite_utils.Database, task_id: str) -> dict[str, Any]:
-    rows = list(db["followups"].rows_where("id LIKE ?", [task_id + "%"]))
+def _task(db: Any, task_id: str) -> dict[str, Any]:
+    rows = list(db["followups"].rows_where("id LIKE ?", [task_id.strip() + "%"], limit=2)) if task_id.strip() else []
     if len(rows) != 1:
         raise NotFound(f"no task with id '{task_id}'" + (" (ambiguous prefix)" if rows else "") + " (see `fieldnotes followups --status all`)")
-    return rows[0]
+    return dict(rows[0])
 
 
-def _value(raw: str) -> Any:
+def _set_value(db: Any, note_id: int, path: str, raw: str, text: str) -> str:
+    """The JSON reading of a --set value when the record accepts it, else the plain text."""
+    rec = load_record_by_id(db, note_id)
+    for value in _readings(raw):
+        try:
+            apply_edits(rec, [{"op": "set", "path": path, "value": json.dumps(value)}], text, strict=True)
+            return json.dumps(value, ensure_ascii=False)
+        except ValidationError:
+            continue
+        except ValueError as e:
+            raise FieldnotesError(str(e)) from None
+    raise FieldnotesError(f"{path}: the value {raw[:60]!r} does not fit this field; fix the value and try again")
+
+
+def _readings(raw: str) -> list[Any]:
     try:
-        return json.loads(raw)
+        return [json.loads(raw), raw]
     except json.JSONDecodeError:
-        return raw
+        return [raw]
+
+
+def _check(db: Any, note_id: int, ops: list[dict[str, Any]], text: str) -> None:
+    rec = load_record_by_id(db, note_id)
+    try:
+        apply_edits(rec, ops, text, strict=True)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise FieldnotesError(f"{where}: {err['msg'].lower()}; fix the value and try again") from None
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise FieldnotesError(f"{e}; nothing saved") from None
+
+
+def _edited(text: str | None) -> dict[str, Any]:
+    try:
+        data = json.loads(text or "")
+    except json.JSONDecodeError as e:
+        raise FieldnotesError(f"the edited record is not valid JSON ({e.msg} at line {e.lineno}); nothing saved, run `fieldnotes edit` again") from None
+    if not isinstance(data, dict):
+        raise FieldnotesError("the edited record must stay a JSON object; nothing saved, run `fieldnotes edit` again")
+    return data
 
 
 def _diff(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any]]:

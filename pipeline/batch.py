@@ -1,122 +1,160 @@
-"""Batch stage: ingest → extract → store for a set of paths, incrementally and safely.
+"""Batch: files, folders and globs → ingest → extract → store, incrementally and safely.
 
-Notes are identified by content hash: unchanged files are skipped without touching the model,
-a renamed file with the same content keeps its record, a changed file is re-extracted and
-replaces the old record. Each note is saved in its own transaction, so Ctrl-C or a crash
-leaves every finished note stored and the next run carries on. Bad files are reported, never
-fatal. The model is loaded lazily, once, and only if some note needs it.
+A file whose note is stored with a complete record of the same content and heads is skipped
+without touching the model; a moved file keeps its note; a changed file is re-extracted and
+replaces its record in one transaction, so Ctrl-C or a crash leaves every finished note stored
+and the next run carries on. Bad files are reported in one line each and the batch goes on;
+files of other types inside folders are listed as skipped with what to do. The model is loaded
+once, and only when some note needs it.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from pipeline.errors import FieldnotesError, ModelError
-from pipeline.extract import extract_record
-from pipeline.ingest import DEFAULT_MAX_BYTES, Note, find_note_files, read_note, read_stdin_note
-from pipeline.store import find_note, move_note, now, save_record
+from pipeline.errors import FieldnotesError, ModelError, StoreError
+from pipeline.ingest import DEFAULT_MAX_BYTES, Note, display_path, find_note_files, read_note, read_stdin_note
+from pipeline.store import move_note, now, plan_note, save_note
+from pipeline.store.tx import insert, transaction, update
 
 
 @dataclass
 class RunSummary:
     processed: int = 0
-    skipped: int = 0
+    unchanged: int = 0
+    moved: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     sources: list[str] = field(default_factory=list)
+    model: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"processed": self.processed, "skipped": self.skipped, "failed": self.failed, "seconds": round(self.seconds, 2)}
+        return {"processed": self.processed, "unchanged": self.unchanged, "moved": self.moved, "failed": self.failed,
+                "skipped": self.skipped, "seconds": round(self.seconds, 2), "model": self.model}
 
 
-class LazyModel:
-    """Loads the model on first use, once per run."""
+class LazyDecider:
+    """Loads the model and its heads on first use, once per run (`--no-llm`: the lexical heads)."""
 
-    def __init__(self, name: str | None, enabled: bool = True, loader: Callable[[str | None], Any] | None = None) -> None:
-        self.name, self.enabled, self._model = name, enabled, None
-        self._loader = loader
+    def __init__(self, model_name: str | None, use_model: bool = True, loader: Callable[[str | None], Any] | None = None) -> None:
+        self.model_name, self.use_model, self._loader = model_name, use_model, loader
+        self._decider = None
+
+    @property
+    def fingerprint(self) -> str:
+        from pipeline.decide.heads import LEXICAL, fingerprint
+        from pipeline.decide.registry import default_model_name
+
+        return fingerprint(self.model_name or default_model_name() if self.use_model else LEXICAL)
+
+    @property
+    def label(self) -> str:
+        if self._decider is not None:
+            return self._decider.model.name if self._decider.model is not None else "none (--no-llm)"
+        return (self.model_name or "default") if self.use_model else "none (--no-llm)"
 
     def get(self) -> Any:
-        if not self.enabled:
-            return None
-        if self._model is None:
-            from pipeline.llm import load_model
+        if self._decider is None:
+            from pipeline.decide import Decider
 
-            self._model = (self._loader or load_model)(self.name)
-        return self._model
+            model = None
+            if self.use_model:
+                from pipeline.decide.runtime import load_model
+
+                model = (self._loader or load_model)(self.model_name)
+            self._decider = Decider.load(model)
+        return self._decider
 
 
 Progress = Callable[[str, int, int], None]
 
 
-def run_batch(db: Any, paths: list[str], model: LazyModel, force: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
+def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
               stdin: bytes | None = None, progress: Progress | None = None) -> RunSummary:
-    """Process every note under `paths` into `db`; returns counts and per-file errors."""
+    """Process every note under `paths` into `db`; returns counts, per-file errors and skipped files."""
     started = time.perf_counter()
     summary = RunSummary()
-    files, errors = find_note_files([p for p in paths if p != "-"])
-    summary.failed.extend({"path": p, "error": e} for p, e in errors)
-    run_id = db["runs"].insert({"started_at": now(), "model": model.name or "default"}).last_pk
+    files, errors, skipped = find_note_files([p for p in paths if p != "-"])
+    summary.failed.extend({"path": display_path(p), "error": e} for p, e in errors)
+    summary.skipped.extend({"path": display_path(s.path), "reason": s.reason} for s in skipped)
+    run_id = _start_run(db, decider)
+    heads = decider.fingerprint
     try:
-        for i, item in enumerate(_inputs(files, stdin), 1):
+        items = list(files) + ([stdin] if stdin is not None else [])
+        for i, item in enumerate(items, 1):
             if progress:
-                progress(str(item), i, len(files) + (stdin is not None))
-            _process_one(db, item, model, force, max_bytes, summary)
+                progress("-" if isinstance(item, bytes) else str(item), i, len(items))
+            _process_one(db, item, decider, heads, force, max_bytes, summary)
     finally:
         summary.seconds = time.perf_counter() - started
-        db["runs"].update(run_id, {"finished_at": now(), "processed": summary.processed, "skipped": summary.skipped,
-                                   "failed": str(summary.failed)})
+        summary.model = decider.label
+        _finish_run(db, run_id, summary)
     return summary
 
 
-def process_note(db: Any, note: Note, model: LazyModel, force: bool = False) -> str:
-    """Store one note; returns 'processed', 'skipped' or 'moved'."""
-    same = find_note(db, sha256=note.sha256)
-    if same and not force:
-        if same["source"] == note.source:
-            return "skipped"
-        if not Path(same["source"]).exists() or same["source"] == "-":
-            move_note(db, same["id"], same["source"], note.source)
-            return "moved"
-    record, raw = extract_record(note, model.get())
-    tasks = _tasks(record)
-    save_record(db, note, record, raw, tasks)
+def process_note(db: Any, note: Note, decider: LazyDecider, heads: str, force: bool = False) -> str:
+    """Store one note; returns 'processed', 'unchanged' or 'moved'."""
+    plan = plan_note(db, note.key, note.sha256, heads, force)
+    if plan.action == "unchanged":
+        return "unchanged"
+    if plan.action == "moved":
+        move_note(db, plan.note_id, note.key, note.source)
+        return "moved"
+    from pipeline.run import extract_record
+
+    record, provenance = extract_record(note, decider.get())
+    save_note(db, note, record, provenance, heads)
     return "processed"
 
 
-def _process_one(db: Any, item: Any, model: LazyModel, force: bool, max_bytes: int, summary: RunSummary) -> None:
+def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bool, max_bytes: int, summary: RunSummary) -> None:
+    label = "-" if isinstance(item, bytes) else display_path(item)
     try:
-        note = read_stdin_note(item) if isinstance(item, bytes) else read_note(item, max_bytes=max_bytes)
-        outcome = process_note(db, note, model, force)
-    except ModelError:
+        note = read_stdin_note(item, max_bytes=max_bytes) if isinstance(item, bytes) else read_note(item, max_bytes=max_bytes)
+        outcome = process_note(db, note, decider, heads, force)
+    except (ModelError, StoreError):
         raise
     except FieldnotesError as e:
-        summary.failed.append({"path": _label(item), "error": str(e)})
+        summary.failed.append({"path": label, "error": str(e)})
         return
-    except (OSError, ValueError, RuntimeError, KeyError, IndexError, TypeError, AttributeError, sqlite3.OperationalError) as e:
-        summary.failed.append({"path": _label(item), "error": f"{_label(item)}: could not be processed ({type(e).__name__}: {e}); please report this with the file"})
+    except sqlite3.OperationalError as e:
+        if "full" in str(e).lower():
+            raise StoreError(f"the disk is full after {summary.processed} notes; free some space and run again (finished notes are stored)") from None
+        summary.failed.append({"path": label, "error": f"{label}: could not be stored ({e}); run again to retry it"})
+        return
+    except (RecursionError, MemoryError, ValueError, UnicodeError) as e:
+        summary.failed.append({"path": label, "error": f"{label}: could not be read as a note ({type(e).__name__}); check the file"})
         return
     summary.sources.append(note.source)
     if outcome == "processed":
         summary.processed += 1
+    elif outcome == "moved":
+        summary.moved += 1
     else:
-        summary.skipped += 1
+        summary.unchanged += 1
 
 
-def _label(item: Any) -> str:
-    return "-" if isinstance(item, bytes) else str(item)
+def _start_run(db: Any, decider: LazyDecider) -> int | None:
+    try:
+        with transaction(db):
+            return insert(db, "runs", {"started_at": now(), "model": decider.label})
+    except StoreError:
+        raise
+    except sqlite3.OperationalError as e:
+        raise StoreError(f"cannot write to the database ({e}); check --db and free disk space") from None
 
 
-def _inputs(files: list[Path], stdin: bytes | None) -> Iterable[Any]:
-    yield from files
-    if stdin is not None:
-        yield stdin
-
-
-def _tasks(record: Any) -> list[Any]:
-    from pipeline.followups import build_tasks
-
-    return build_tasks(record)
+def _finish_run(db: Any, run_id: int | None, summary: RunSummary) -> None:
+    if run_id is None:
+        return
+    try:
+        with transaction(db):
+            update(db, "runs", "id", run_id, {"finished_at": now(), "processed": summary.processed, "skipped": summary.unchanged,
+                                              "failed": json.dumps(summary.failed, ensure_ascii=False), "model": summary.model})
+    except (sqlite3.Error, StoreError):
+        pass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.prompts import load_prompt
+from pipeline.decide.prompts import load_prompt
 from pipeline.schema import Item, Record
 
 DRAFT_KINDS = ("thank_you", "referral", "thank_referrer", "close_loop")

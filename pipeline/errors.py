@@ -19,3 +19,11 @@ class NotFound(FieldnotesError):
 
 class GoldError(FieldnotesError):
     """An annotated gold file does not have the expected shape."""
+
+
+class StoreError(FieldnotesError):
+    """The database cannot be opened or written as asked."""
+
+
+class QueryError(FieldnotesError):
+    """A query the user wrote cannot be run (bad search syntax, bad date)."""

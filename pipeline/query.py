@@ -1,70 +1,104 @@
-"""Query stage: search, referral leads and exports over the stored records.
+"""Query stage: search, referral leads, follow-up lists and exports, filtered and paginated in SQL.
 
-Search uses SQLite FTS5 (porter stemming, bm25 ranking, highlighted snippets) over the notes'
-text and every extracted item. User input is quoted term by term, so `C++ "AND` is a search
-for those words, never FTS syntax.
+Search passes SQLite FTS5 syntax through (prefix `portf*`, `OR`, `NEAR`, "phrases", column
+filters), as sqlite-utils does; `quote=True` searches for the words as typed. Ranking (bm25)
+and the limit run inside SQLite, so a query costs the same at 50 notes and at 50,000.
 """
 from __future__ import annotations
 
 import json
-import re
+import sqlite3
 from datetime import date
 from typing import Any, Iterator
 
-import sqlite_utils
-
-from pipeline.errors import FieldnotesError, NotFound
-from pipeline.store import LEAD_STATUSES, all_sources, find_person, load_record, now, person_key
-
+from pipeline.annotate.identity import person_key
+from pipeline.errors import NotFound, QueryError
+from pipeline.store import LEAD_STATUSES, load_record_by_id
+from pipeline.store.people import find_person
 
 ITEM_KINDS = ("skills", "advice", "outlook", "day_in_life", "how_to_get_in", "fit", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
+MAX_QUERY_TERMS = 64
+TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
 
 
-def search(db: sqlite_utils.Database, query: str, kind: str | None = None, org: str | None = None,
-           person: str | None = None, since: str | None = None, until: str | None = None,
-           field: str | None = None, skill: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    """Ranked matches over extracted items (kind = the item's kind) and note text (kind 'note'), best first.
-
-    Only the text is searched (not the item kind or the note's path); the filters apply to both
-    halves through the note's record. `rank` is bm25 (more negative = better).
-    """
-    fts = quote_fts(query)
+def search(db: Any, query: str, kind: str | None = None, org: str | None = None, person: str | None = None,
+           since: str | None = None, until: str | None = None, field: str | None = None, skill: str | None = None,
+           limit: int = 20, quote: bool = False) -> list[dict[str, Any]]:
+    """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better)."""
+    fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
+    if len(fts.split()) > MAX_QUERY_TERMS:
+        raise QueryError(f"the search has {len(fts.split())} terms; use at most {MAX_QUERY_TERMS}")
     if kind and kind not in SEARCH_KINDS:
-        raise FieldnotesError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
-    filters, args = _filters(org, person, parse_day(since, "--since"), parse_day(until, "--until"), field, skill)
-    sql = f"""
-      SELECT n.source, i.kind, snippet(items_fts, 0, '[', ']', '…', 12) AS snippet, bm25(items_fts) AS rank,
-             i.start, i.end, r.contact_name, r.interview_date
-      FROM items_fts JOIN items i ON i.rowid = items_fts.rowid JOIN notes n ON n.id = i.note_id
-      JOIN records r ON r.note_id = n.id
-      WHERE items_fts MATCH :q_items AND (:kind IS NULL OR i.kind = :kind) {filters}
-      UNION ALL
-      SELECT n.source, 'note' AS kind, snippet(notes_fts, 1, '[', ']', '…', 12), bm25(notes_fts), NULL, NULL,
-             r.contact_name, r.interview_date
-      FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid JOIN records r ON r.note_id = n.id
-      WHERE notes_fts MATCH :q_notes AND (:kind IS NULL OR :kind = 'note') {filters}
-      ORDER BY rank, source, kind LIMIT :limit"""
-    args.update({"q_items": f"text : ({fts})", "q_notes": f"text : ({fts})", "kind": kind, "limit": limit})
-    return [dict(r, snippet=" ".join(r["snippet"].split()), rank=float(f"{r['rank']:.6g}")) for r in db.query(sql, args)]
+        raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
+    where, args = _filters(org, person, since, until, field, skill)
+    args.update({"q": fts, "kind": kind, "limit": limit})
+    halves = []
+    if kind != "note":
+        halves.append(f"""SELECT * FROM (SELECT n.source, i.kind, snippet(items_fts, 0, '[', ']', '…', 12) AS snippet, items_fts.rank AS rank,
+                   i.start, i.end, r.contact_name, r.interview_date FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                   JOIN notes n ON n.id = i.note_id JOIN records r ON r.note_id = n.id
+                   WHERE items_fts MATCH :q AND (:kind IS NULL OR i.kind = :kind) {where} ORDER BY items_fts.rank LIMIT :limit)""")
+    if kind in (None, "note"):
+        halves.append(f"""SELECT * FROM (SELECT n.source, 'note' AS kind, snippet(notes_fts, 0, '[', ']', '…', 12) AS snippet, notes_fts.rank AS rank,
+                   NULL AS start, NULL AS end, r.contact_name, r.interview_date FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
+                   JOIN records r ON r.note_id = n.id WHERE notes_fts MATCH :q {where} ORDER BY notes_fts.rank LIMIT :limit)""")
+    sql = " UNION ALL ".join(halves) + " ORDER BY rank, source, kind LIMIT :limit"
+    try:
+        rows = list(db.query(sql, args))
+    except sqlite3.OperationalError as e:
+        if "fts5" in str(e) or "syntax" in str(e) or "no such column" in str(e):
+            raise QueryError(f"'{query}' is not valid full-text search syntax ({e}); add --quote to search for the words as typed") from None
+        raise
+    return [dict(r, snippet=" ".join((r["snippet"] or "").split()), rank=float(f"{r['rank']:.6g}")) for r in rows]
 
 
 def quote_fts(query: str) -> str:
     """Each word of user input as a quoted FTS5 string: safe for any punctuation."""
-    words = re.findall(r"[\w][\w'’+#.\-]*", query)
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    out, word = [], []
+    for ch in query + " ":
+        if ch.isalnum() or ch in "'’+#.-_":
+            word.append(ch)
+        elif word:
+            out.append('"' + "".join(word).replace('"', '""') + '"')
+            word = []
+    return " ".join(out)
 
 
-def parse_day(value: str | None, option: str) -> str | None:
-    """`value` as a YYYY-MM-DD string (None stays None), or a domain error saying how to write it."""
+def parse_day(value: str | None, option: str, today: date | None = None) -> str | None:
+    """A date option as YYYY-MM-DD: ISO, or natural ('tomorrow', 'next friday', '+3d'); else a QueryError."""
     if value is None:
         return None
+    from pipeline.annotate.dates import resolve_phrase
+
+    text = value.strip().lower()
+    base = today or date.today()
+    if text.startswith("+") and text[1:-1].isdigit() and text[-1] in "dwm":
+        n, unit = int(text[1:-1]), text[-1]
+        from dateutil.relativedelta import relativedelta
+
+        return (base + relativedelta(**{"d": {"days": n}, "w": {"weeks": n}, "m": {"months": n}}[unit])).isoformat()
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        return date.fromisoformat(text).isoformat()
     except ValueError:
-        raise FieldnotesError(f"{option} '{value}' is not a date; use YYYY-MM-DD (e.g. 2026-03-14)") from None
+        pass
+    resolved = resolve_phrase(text, base, forward=True)
+    if resolved is None:
+        import dateparser
+
+        found = dateparser.parse(value, settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": _dt(base)})
+        resolved = found.date() if found else None
+    if resolved is None:
+        raise QueryError(f"{option} '{value}' is not a date; use YYYY-MM-DD, 'tomorrow', 'next friday', 'in 2 weeks' or '+3d'")
+    return resolved.isoformat()
+
+
+def _dt(d: date):
+    from datetime import datetime
+
+    return datetime(d.year, d.month, d.day)
 
 
 def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, Any]]:
@@ -75,104 +109,119 @@ def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, An
             args[key] = f"%{val}%"
     if since:
         parts.append("AND r.interview_date >= :since")
-        args["since"] = since
+        args["since"] = parse_day(since, "--since")
     if until:
         parts.append("AND r.interview_date <= :until")
-        args["until"] = until
+        args["until"] = parse_day(until, "--until")
     if skill:
         parts.append("AND n.id IN (SELECT note_id FROM items WHERE kind = 'skills' AND text LIKE :skill)")
         args["skill"] = f"%{skill}%"
     return " ".join(parts), args
 
 
-def list_leads(db: sqlite_utils.Database, status: str | None = None) -> list[dict[str, Any]]:
-    """Referral leads, one per person, with who referred them and from which interview; next action first.
+_LEADS_SQL = """
+SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status, p.last_action, p.interview_note_id,
+       (SELECT MIN(r.interview_date) FROM referrals ref JOIN records r ON r.note_id = ref.note_id WHERE ref.person_id = p.id) AS first_referred
+FROM people p
+WHERE p.id IN (SELECT person_id FROM referrals) AND (:status IS NULL OR p.status = :status)
+ORDER BY CASE p.status WHEN 'new' THEN 0 WHEN 'contacted' THEN 1 WHEN 'scheduled' THEN 2 WHEN 'met' THEN 3 ELSE 4 END,
+         first_referred IS NULL, first_referred, p.name COLLATE NOCASE
+LIMIT :limit OFFSET :offset"""
 
-    Order: by status (new → contacted → scheduled → met → closed), then the earliest referral
-    (undated last), then name.
-    """
+
+def list_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
+    """Referral leads, one per person, next to contact first: by status, then the earliest referral, then name."""
+    return list(iter_leads(db, status, limit, offset))
+
+
+def iter_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> Iterator[dict[str, Any]]:
     if status and status not in LEAD_STATUSES:
-        raise NotFound(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
-    refs: dict[int, list[dict[str, Any]]] = {}
-    for r in db.query("""
-      SELECT ref.person_id, ref.referred_by, ref.context, ref.reason, n.source, r.interview_date
-      FROM referrals ref JOIN notes n ON n.id = ref.note_id JOIN records r ON r.note_id = n.id
-      ORDER BY r.interview_date IS NULL, r.interview_date, n.source, ref.id"""):
-        refs.setdefault(r.pop("person_id"), []).append(r)
-    interviews = {r["id"]: r["source"] for r in db.query("SELECT id, source FROM notes")}
-    people = db["people"].rows_where(f"id IN ({','.join(map(str, refs)) or 'NULL'})")
-    leads = [_lead(p, refs[p["id"]], interviews.get(p["interview_note_id"])) for p in people
-             if not status or p["status"] == status]
-    order = {s: i for i, s in enumerate(LEAD_STATUSES)}
-    return sorted(leads, key=lambda l: (order.get(l["status"], 9), l["first_referred"] is None,
-                                        l["first_referred"] or "", l["name"].casefold()))
+        raise QueryError(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
+    for p in db.query(_LEADS_SQL, {"status": status, "limit": limit, "offset": offset}):
+        refs = list(db.query("""SELECT ref.referred_by, ref.context, ref.reason, n.source, r.interview_date
+                               FROM referrals ref JOIN notes n ON n.id = ref.note_id JOIN records r ON r.note_id = n.id
+                               WHERE ref.person_id = ? ORDER BY r.interview_date IS NULL, r.interview_date, ref.id""", [p["id"]]))
+        interview = None
+        if p["interview_note_id"]:
+            row = db.execute("SELECT source FROM notes WHERE id = ?", [p["interview_note_id"]]).fetchone()
+            interview = row[0] if row else None
+        yield _lead(p, refs, interview)
 
 
 def _lead(p: dict[str, Any], refs: list[dict[str, Any]], interview: str | None) -> dict[str, Any]:
-    """One lead row: the person, every referral of them (earliest first) and their interview, if any."""
     by = list(dict.fromkeys(r["referred_by"] for r in refs if r["referred_by"]))
-    dates = [r["interview_date"] for r in refs if r["interview_date"]]
     return {"id": p["id"], "name": p["name"], "title": p["title"], "organization": p["organization"], "email": p["email"],
             "phone": p["phone"], "status": p["status"], "referred_by": by[0] if by else None, "referred_by_all": by,
             "reason": next((r["reason"] for r in refs if r.get("reason")), None),
             "sources": list(dict.fromkeys(r["source"] for r in refs)), "referrals": refs,
-            "last_action": p["last_action"], "first_referred": min(dates) if dates else None,
+            "last_action": p["last_action"], "first_referred": p["first_referred"],
             "interviewed": interview is not None, "interview": interview}
 
 
-def mark_lead(db: sqlite_utils.Database, lead_id: int, status: str) -> dict[str, Any]:
-    """Move a lead through new → contacted → scheduled → met → closed."""
-    if status not in LEAD_STATUSES:
-        raise NotFound(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
-    if not db["people"].count_where("id = ?", [lead_id]):
-        raise NotFound(f"no lead with id {lead_id} (see `fieldnotes leads`)")
-    db["people"].update(lead_id, {"status": status, "last_action": now()[:10]})
-    return db["people"].get(lead_id)
-
-
-def referral_chain(db: sqlite_utils.Database, name: str) -> list[str]:
-    """Who introduced whom, from the notes: ['A', 'B', 'C'] means A referred B, B referred C.
-
-    When someone was referred more than once, the earliest referral is followed.
-    """
-    pid = _lookup_person(db, name)
-    chain = [db["people"].get(pid)["name"]]
+def referral_chain(db: Any, name: str) -> list[str]:
+    """Who introduced whom, ending at `name`: ['A', 'B', 'C'] means A referred B and B referred C."""
+    pid = lookup_person(db, name)
+    chain = [db.execute("SELECT name FROM people WHERE id = ?", [pid]).fetchone()[0]]
     seen = {pid}
     while True:
-        row = next(db.query("""SELECT ref.referred_by FROM referrals ref JOIN records r ON r.note_id = ref.note_id
-                               WHERE ref.person_id = ? AND ref.referred_by IS NOT NULL
-                               ORDER BY r.interview_date IS NULL, r.interview_date, ref.id LIMIT 1""", [pid]), None)
+        row = db.execute("""SELECT ref.referred_by FROM referrals ref JOIN records r ON r.note_id = ref.note_id
+                            WHERE ref.person_id = ? AND ref.referred_by IS NOT NULL
+                            ORDER BY r.interview_date IS NULL, r.interview_date, ref.id LIMIT 1""", [pid]).fetchone()
         if not row:
             break
-        up = find_person(db, row["referred_by"])
+        up = find_person(db, row[0])
         if up is None or up in seen:
-            chain.insert(0, row["referred_by"])
+            chain.insert(0, row[0])
             break
         seen.add(up)
-        chain.insert(0, db["people"].get(up)["name"])
+        chain.insert(0, db.execute("SELECT name FROM people WHERE id = ?", [up]).fetchone()[0])
         pid = up
     return chain
 
 
-def _lookup_person(db: sqlite_utils.Database, name: str) -> int:
-    """A person by any form of their name, or by a first name that only one person has."""
+def lookup_person(db: Any, name: str) -> int:
+    """A person by any form of their name, or by a first name only one person has."""
     pid = find_person(db, name)
     if pid is not None:
         return pid
     key = person_key(name)
-    firsts = [r["id"] for r in db.query("SELECT id, key FROM people") if key and r["key"].split()[:1] == key.split()]
+    firsts = [r[0] for r in db.execute("SELECT id FROM people WHERE key LIKE ?", [key + " %"])] if key and " " not in key else []
     if len(firsts) == 1:
         return firsts[0]
     hint = " (several people have that first name; give the full name)" if firsts else ""
     raise NotFound(f"no person called '{name}' in the referral leads{hint} (see `fieldnotes leads`)")
 
 
-def export_records(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
-    """Every stored record in the export contract, follow-ups included."""
-    for source in all_sources(db):
-        rec = load_record(db, source)
+_TASK_COLUMNS = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence"
+
+
+def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, overdue: bool = False, person: str | None = None,
+               today: date | None = None, limit: int = -1, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """Stored tasks like `fieldnotes followups`, by due date; a snoozed task counts as open again on its date."""
+    if status not in TASK_STATUSES:
+        raise QueryError(f"unknown status '{status}' (use one of: {', '.join(TASK_STATUSES)})")
+    day = (today or date.today()).isoformat()
+    effective = "CASE WHEN status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today THEN 'open' ELSE status END"
+    sql = f"""SELECT {_TASK_COLUMNS}, {effective} AS effective FROM followups
+              WHERE (:status = 'all' OR {effective} = :status)
+                AND (:before IS NULL OR (due IS NOT NULL AND due < :before))
+                AND (:overdue = 0 OR (due IS NOT NULL AND due < :today AND status != 'done'))
+                AND (:person IS NULL OR person LIKE :person)
+              ORDER BY due IS NULL, due, source, kind LIMIT :limit OFFSET :offset"""
+    args = {"status": status, "before": parse_day(due_before, "--due-before"), "overdue": int(overdue), "today": day,
+            "person": f"%{person}%" if person else None, "limit": limit, "offset": offset}
+    for row in db.query(sql, args):
+        row["status"] = row.pop("effective")
+        row["evidence"] = json.loads(row["evidence"] or "null")
+        yield row
+
+
+def export_records(db: Any) -> Iterator[dict[str, Any]]:
+    """Every stored record in the export contract, follow-ups included, one at a time."""
+    for (note_id,) in db.execute("SELECT n.id FROM notes n JOIN records r ON r.note_id = n.id WHERE r.complete = 1 ORDER BY n.source").fetchall():
+        rec = load_record_by_id(db, note_id)
         data = json.loads(rec.model_dump_json())
         data.pop("promises", None)
-        data["follow_ups"] = [{k: t[k] for k in ("id", "action", "due", "person", "kind", "status")}
-                              for t in db["followups"].rows_where("source = ?", [source], order_by="due")]
+        data["follow_ups"] = [dict(zip(("id", "action", "due", "person", "kind", "status"), r)) for r in db.execute(
+            "SELECT id, action, due, person, kind, status FROM followups WHERE note_id = ? ORDER BY due IS NULL, due, id", [note_id])]
         yield data

@@ -1,0 +1,69 @@
+"""The one same-person rule, used by extraction, the store, follow-ups and the evaluation.
+
+Names are compared without honorifics, credentials, accents, case or punctuation: the same
+words; a first name alone matches a full name that starts with it; the same last name with
+the same first name, first initial or a nickname of three or more letters ("Bart" for
+"Bartłomiej").
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from pipeline import rules
+
+
+@lru_cache(maxsize=50_000)
+def person_key(name: str) -> str:
+    """'Dr. Dana Ruiz-Ortega, PhD' -> 'dana ruiz ortega'."""
+    words = _words(name)
+    return " ".join(words)
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two names refer to the same person (see module docstring)."""
+    x, y = _words(a), _words(b)
+    if not x or not y:
+        return False
+    if x == y:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    if x[-1] != y[-1]:
+        return False
+    return x[0][0] == y[0][0] and (len(x[0]) == 1 or len(y[0]) == 1 or x[0] == y[0] or _nickname(x[0], y[0]))
+
+
+def strip_honorifics(name: str) -> str:
+    """'Dr. Kwame Asante' -> 'Kwame Asante' (credentials after a comma go too)."""
+    words = name.replace(",", " , ").split()
+    honor, creds = rules.words("names", "honorifics"), rules.words("names", "credentials")
+    while len(words) > 1 and words[0].lower().rstrip(".") in honor:
+        words.pop(0)
+    while len(words) > 1 and (words[-1] == "," or words[-1].lower().rstrip(".") in creds and words[-1][:1].isupper() and len(words) > 2):
+        words.pop()
+    return " ".join(words).replace(" , ", ", ").strip(" ,")
+
+
+@lru_cache(maxsize=50_000)
+def _words_cached(name: str) -> tuple[str, ...]:
+    plain = unicodedata.normalize("NFKD", strip_honorifics(name)).encode("ascii", "ignore").decode().lower()
+    out, cur = [], []
+    for ch in plain:
+        if ch.isalnum():
+            cur.append(ch)
+        elif cur:
+            out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return tuple(out)
+
+
+def _words(name: str) -> list[str]:
+    return list(_words_cached(name))
+
+
+def _nickname(a: str, b: str) -> bool:
+    short, full = sorted((a, b), key=len)
+    return len(short) >= 3 and full.startswith(short)

@@ -1,0 +1,67 @@
+"""One output convention for every query command: a readable table on a terminal, or
+`--json`, `--nl` (one JSON object per line), `--csv`, `--tsv`. CSV and TSV open right in
+Excel and LibreOffice: UTF-8 with a byte-order mark (unless `bom=False`), every cell quoted,
+formula-looking cells neutralised."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterable, Sequence
+
+from pipeline.export.safe import spreadsheet, terminal
+
+FORMATS = ("table", "json", "nl", "csv", "tsv")
+BOM = "\ufeff"
+
+
+def render_rows(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str], bom: bool = True) -> Iterable[str]:
+    """The rows as text chunks in a format; streams for nl/csv/tsv."""
+    if fmt == "json":
+        yield json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n"
+    elif fmt == "nl":
+        for r in rows:
+            yield json.dumps(r, ensure_ascii=False, default=str) + "\n"
+    elif fmt in ("csv", "tsv"):
+        yield from _delimited(rows, columns, "," if fmt == "csv" else "\t", bom)
+    else:
+        yield table(list(rows), columns)
+
+
+def _delimited(rows: Iterable[dict[str, Any]], columns: Sequence[str], delimiter: str, bom: bool) -> Iterable[str]:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(columns)
+    yield (BOM if bom else "") + buf.getvalue()
+    for r in rows:
+        buf.seek(0)
+        buf.truncate()
+        w.writerow([spreadsheet(_cell(r.get(c))) for c in columns])
+        yield buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def table(rows: list[dict[str, Any]], columns: Sequence[str], max_width: int = 60) -> str:
+    """A plain aligned text table; long cells are cut with an ellipsis."""
+    if not rows:
+        return ""
+    cells = [[_short(terminal(_cell(r.get(c))), max_width) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    head = "  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def _short(s: str, n: int) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"

@@ -1,0 +1,87 @@
+"""Follow-up tasks as a Markdown checklist and as an iCalendar file of VTODOs (todoman and
+other task apps read it). Pure functions of the task rows."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from pipeline.export.safe import markdown
+
+NO_DUE = "No due date"
+_ICS_STATUS = {"done": "COMPLETED", "orphaned": "CANCELLED"}
+
+
+def group_by_due(tasks: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for t in tasks:
+        groups.setdefault(t.get("due") or NO_DUE, []).append(t)
+    keys = sorted(k for k in groups if k != NO_DUE) + ([NO_DUE] if NO_DUE in groups else [])
+    return [(k, groups[k]) for k in keys]
+
+
+def to_markdown(tasks: list[dict[str, Any]]) -> str:
+    """A checklist: one `## <due>` section per date, 'No due date' last; HTML in the text is neutralised."""
+    lines = ["# Follow-ups", ""]
+    if not tasks:
+        lines.append("No follow-ups.")
+    for label, group in group_by_due(tasks):
+        lines += [f"## {label}", ""]
+        for t in group:
+            box = "[x]" if t["status"] == "done" else "[ ]"
+            line = f"- {box} {markdown(t['action'])}"
+            if t.get("person") and t["person"] not in t["action"]:
+                line += f" ({markdown(t['person'])})"
+            line += f" — {markdown(t['source'])}"
+            if t["status"] == "snoozed" and t.get("snoozed_until"):
+                line += f" _(snoozed until {t['snoozed_until']})_"
+            elif t["status"] not in ("open", "done"):
+                line += f" _({t['status']})_"
+            lines.append(line)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def to_ics(tasks: list[dict[str, Any]], stamp: datetime | None = None) -> str:
+    """RFC 5545 calendar, one VTODO per task: DUE, STATUS (COMPLETED with COMPLETED: for done
+    tasks, CANCELLED for orphaned), DTSTART for a snoozed task's date. Same input, same bytes."""
+    from icalendar import Calendar, Todo
+
+    stamp = stamp or datetime.now(timezone.utc)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    cal = Calendar()
+    cal.add("prodid", "-//Fieldnotes//EN")
+    cal.add("version", "2.0")
+    for t in tasks:
+        todo = Todo()
+        todo.add("uid", f"{t['id']}@fieldnotes.local")
+        todo.add("dtstamp", stamp)
+        todo.add("summary", t["action"])
+        due = _day(t.get("due"))
+        start = _day(t.get("snoozed_until")) if t["status"] == "snoozed" else None
+        if start:
+            todo.add("dtstart", start)
+        if due and not (start and start > due):
+            todo.add("due", due)
+        todo.add("status", _ICS_STATUS.get(t["status"], "NEEDS-ACTION"))
+        if t["status"] == "done":
+            done = _when(t.get("completed_at")) or stamp
+            todo.add("completed", done)
+            todo.add("percent-complete", 100)
+        todo.add("description", f"{t.get('why') or ''}\nSource: {t.get('source') or ''}".strip())
+        cal.add_component(todo)
+    return cal.to_ical().decode("utf-8")
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).astimezone(timezone.utc) if value else None
+    except ValueError:
+        return None

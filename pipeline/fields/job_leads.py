@@ -1,0 +1,88 @@
+"""Job leads: the opening head picks title-like spans (ending in a job word: intern, program,
+analyst, posting ...); the deadline, link and organisation come from the same or the next segment."""
+from __future__ import annotations
+
+from pipeline import rules
+from pipeline.annotate.spans import span_candidates
+from pipeline.decide import Decider
+from pipeline.decide.features import span_features, span_vectors, tokens
+from pipeline.document import Doc
+from pipeline.fields.common import Candidate, pick_spans, span, trim
+from pipeline.schema import JobLead, Record
+
+MAX_LEAD_WORDS = 9
+MAX_LEADS = 6
+
+
+def extract(doc: Doc, decider: Decider, rec: Record) -> None:
+    cands = lead_candidates(doc)
+    if not cands or "job_lead" not in decider.heads:
+        rec.job_leads = []
+        return
+    probs = decider.score("job_lead", lead_features(doc, cands), lambda: span_vectors(doc, [(c.start, c.end) for c in cands]))[:, 1]
+    chosen = pick_spans(cands, probs, decider.heads["job_lead"].threshold("yes"), MAX_LEADS)
+    leads: list[JobLead] = []
+    for c, _ in chosen:
+        a, b = trim(doc.text, c.start, c.end)
+        title = " ".join(doc.text[a:b].split())
+        if any(_same_title(title, lead.title) for lead in leads):
+            continue
+        leads.append(JobLead(title=title, organization=rec.contact.organization, url=_near(doc, c, "url"),
+                             deadline=_deadline(doc, c, rec.interview_date), evidence=span(doc, a, b)))
+    rec.job_leads = leads
+
+
+def lead_candidates(doc: Doc) -> list[Candidate]:
+    heads = rules.words("cues", "job_heads")
+    out = []
+    for seg in doc.segments:
+        if seg.kind == "header":
+            continue
+        spans = set(span_candidates(doc, seg, MAX_LEAD_WORDS, keep_joiners=True)) | set(span_candidates(doc, seg, MAX_LEAD_WORDS))
+        for a, b in sorted(spans):
+            words = tokens(doc.text[a:b])
+            if words and words[-1] in heads or any(w in heads for w in words[-2:]) and doc.text[a:a + 1].isupper():
+                out.append(Candidate(a, b, seg))
+    return out
+
+
+def lead_features(doc: Doc, cands: list[Candidate]) -> list[dict[str, float]]:
+    feats = []
+    for c in cands:
+        f = span_features(doc, c.start, c.end, c.seg)
+        for kind in ("url", "date"):
+            if _near(doc, c, kind):
+                f[f"near_{kind}"] = 1.0
+        feats.append(f)
+    return feats
+
+
+def _near(doc: Doc, c: Candidate, kind: str):
+    nxt = doc.segments[c.seg.index + 1] if c.seg.index + 1 < len(doc.segments) else None
+    for seg in (c.seg, nxt):
+        if seg is None:
+            continue
+        for e in doc.entities:
+            if e.kind == kind and seg.start <= e.start < seg.end:
+                return e.value if kind == "url" else e
+    return None
+
+
+def _deadline(doc: Doc, c: Candidate, interview: str | None) -> str | None:
+    from datetime import date
+
+    e = _near(doc, c, "date")
+    if e is None:
+        return None
+    if interview and e.value["kind"] == "relative":
+        from pipeline.annotate.dates import resolve_phrase
+
+        d = resolve_phrase(e.text, date.fromisoformat(interview), forward=True)
+        return d.isoformat() if d else None
+    value = e.value["future"]
+    return value.isoformat() if value else None
+
+
+def _same_title(a: str, b: str) -> bool:
+    x, y = set(tokens(a)), set(tokens(b))
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8

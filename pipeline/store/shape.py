@@ -1,0 +1,166 @@
+"""The database's shape as data, applied by `ensure_db_shape()` (safe to run every time), and
+opening a database the right way for each use.
+
+A Fieldnotes database carries a marker (`PRAGMA application_id`), so another application's
+SQLite file is refused untouched. Only `run` creates a database; the query commands open an
+existing one (read-only when the file or its folder cannot be written).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from pipeline.errors import StoreError
+
+APPLICATION_ID = 0x464E4F54  # "FNOT"
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
+
+TABLES: dict[str, dict[str, Any]] = {
+    "notes": {"columns": {"id": int, "uid": str, "key": str, "source": str, "sha256": str, "format": str, "text": str,
+                          "metadata": str, "ingested_at": str, "seen_at": str}, "pk": "id"},
+    "records": {"columns": {"note_id": int, "contact_name": str, "contact_key": str, "contact_last": str, "contact_title": str,
+                            "contact_org": str, "interview_date": str, "field": str, "sentiment": str, "record": str,
+                            "provenance": str, "model": str, "heads": str, "seconds": float, "extracted_at": str, "complete": int},
+                "pk": "note_id", "foreign_keys": [("note_id", "notes", "id")]},
+    "items": {"columns": {"id": int, "note_id": int, "kind": str, "text": str, "start": int, "end": int}, "pk": "id",
+              "foreign_keys": [("note_id", "notes", "id")]},
+    "people": {"columns": {"id": int, "name": str, "key": str, "last": str, "title": str, "organization": str, "email": str,
+                           "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id"},
+    "referrals": {"columns": {"id": int, "note_id": int, "person_id": int, "name": str, "referred_by": str, "context": str,
+                              "reason": str, "start": int, "end": int}, "pk": "id",
+                  "foreign_keys": [("note_id", "notes", "id"), ("person_id", "people", "id")]},
+    "job_leads": {"columns": {"id": int, "note_id": int, "title": str, "organization": str, "url": str, "deadline": str,
+                              "start": int, "end": int}, "pk": "id", "foreign_keys": [("note_id", "notes", "id")]},
+    "followups": {"columns": {"id": str, "note_id": int, "source": str, "action": str, "due": str, "person": str, "kind": str,
+                              "status": str, "snoozed_until": str, "completed_at": str, "why": str, "evidence": str, "updated_at": str},
+                  "pk": "id"},
+    "edits": {"columns": {"id": int, "note_id": int, "op": str, "path": str, "value": str, "edited_at": str}, "pk": "id",
+              "foreign_keys": [("note_id", "notes", "id")]},
+    "runs": {"columns": {"id": int, "started_at": str, "finished_at": str, "processed": int, "skipped": int, "failed": str,
+                         "model": str}, "pk": "id"},
+}
+FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
+                             "followups": ["action", "person", "why"]}
+INDEXES: list[tuple[str, list[str], bool]] = [
+    ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("items", ["note_id"], False),
+    ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
+    ("people", ["key"], False), ("people", ["last"], False), ("records", ["contact_key"], False), ("records", ["contact_last"], False),
+    ("records", ["interview_date"], False), ("followups", ["note_id"], False), ("followups", ["status", "due"], False),
+    ("edits", ["note_id"], False),
+]
+
+
+def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
+    """A Fieldnotes database. `create` makes a new one if needed (only `run` does);
+    without it a missing file is an error. A file or folder that cannot be written opens read-only."""
+    path = Path(path)
+    if str(path) == ":memory:":
+        return _shaped(sqlite3.connect(":memory:", isolation_level=None))
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path}: no such database (run `fieldnotes run NOTES --db {path}` first, or check --db)")
+        if not path.parent.exists():
+            raise StoreError(f"{path}: its folder {path.parent} does not exist (create it or pick another --db)")
+    writable = os.access(path if path.exists() else path.parent, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not writable:
+        if create:
+            raise StoreError(f"{path}: cannot write here (check the permissions of the file and its folder, or pick another --db)")
+        return _readonly(path)
+    conn = _connect(path)
+    db = sqlite_utils.Database(conn)
+    _check_marker(db, path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: not a database Fieldnotes can use ({e}); pick another --db") from None
+    return _shape_once(db)
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create missing tables, columns, indexes and full-text indexes; set the marker."""
+    for name, spec in TABLES.items():
+        if not db[name].exists():
+            db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+        missing = {c: t for c, t in spec["columns"].items() if c not in db[name].columns_dict}
+        for col, typ in missing.items():
+            db[name].add_column(col, typ)
+    for table, cols, unique in INDEXES:
+        db[table].create_index(cols, if_not_exists=True, unique=unique)
+    for table, cols in FTS.items():
+        if not db[table].detect_fts():
+            db[table].enable_fts(cols, create_triggers=True, tokenize="porter")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def is_fieldnotes(db: sqlite_utils.Database) -> bool:
+    return db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: not a SQLite database ({e}); pick another --db") from None
+    return conn
+
+
+def _check_marker(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse another application's database: tables of its own and no Fieldnotes marker."""
+    try:
+        marker = db.execute("PRAGMA application_id").fetchone()[0]
+        tables = set(db.table_names())
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: not a SQLite database ({e}); pick another --db") from None
+    if marker == APPLICATION_ID or not tables:
+        return
+    if marker == 0 and {"notes", "records", "followups"} <= tables:
+        return  # a database of an earlier Fieldnotes version: its shape is brought up to date
+    raise StoreError(f"{path}: another application's database (tables: {', '.join(sorted(tables)[:4])}); "
+                     "Fieldnotes leaves it untouched; pick another --db")
+
+
+def _shape_once(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if not is_fieldnotes(db) or version != SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            ensure_db_shape(db)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return db
+
+
+def _shaped(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(conn)
+    ensure_db_shape(db)
+    return db
+
+
+def _readonly(path: Path) -> sqlite_utils.Database:
+    """Open without writing; in a folder where SQLite cannot even make its lock files, as immutable."""
+    db = None
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"file:{path}?{mode}", uri=True, isolation_level=None)
+            db = sqlite_utils.Database(conn)
+            _check_marker(db, path)
+            break
+        except sqlite3.DatabaseError as e:
+            error = e
+            db = None
+    if db is None:
+        raise StoreError(f"{path}: cannot open the database read-only ({error})") from None
+    if not is_fieldnotes(db) and not set(db.table_names()):
+        raise StoreError(f"{path}: an empty database (run `fieldnotes run NOTES --db {path}` where it can be written)")
+    db.readonly = True  # type: ignore[attr-defined]
+    return db
