@@ -1,58 +1,60 @@
-"""Shared fixtures: a fake model with enqueue()/history, note files, a temporary database."""
+"""Shared fixtures: a fake model that implements the real model interface, note files, databases."""
 from __future__ import annotations
 
-import math
+import hashlib
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from pipeline.llm import ModelStats
+from pipeline.decide.embed import TokenVectors
+from pipeline.decide.runtime import ModelStats
 
 HERE = Path(__file__).parent
+ROOT = HERE.parent
 NOTES = HERE / "notes"
-SAMPLE = HERE.parent / "sample_notes"
+SAMPLE = ROOT / "sample_notes"
+CORPUS = ROOT / "corpus"
 
 
 class FakeModel:
-    """Answers `choose` from a queue or a rule, and records every prompt it was asked.
-
-    With nothing queued, it answers by `rule(prompt, options)` if given, else the first option.
-    """
+    """The model interface without llama.cpp: each word gets a fixed pseudo-random vector (from a
+    hash of the word), so heads can be trained and run on it; `complete` answers from a queue."""
 
     name = "fake"
+    feature_name = "fake"
+    cache_key = "fake-16"
     prompt_style = "chatml"
+    dim = 16
 
-    def __init__(self, rule=None) -> None:
+    def __init__(self) -> None:
         self.queue: list[str] = []
-        self.history: list[tuple[str, list[str]]] = []
-        self.rule = rule
+        self.history: list[str] = []
         self.stats = ModelStats()
 
     def enqueue(self, *answers: str) -> None:
         self.queue.extend(answers)
 
-    def choose(self, prompt: str, options, prefix=None):
-        self.history.append((prompt, list(options)))
+    def token_vectors(self, text: str) -> TokenVectors:
         self.stats.calls += 1
-        pick = self.queue.pop(0) if self.queue and "N/A" not in prompt.rsplit("user\n", 1)[-1] else None
-        if pick is None:
-            pick = self.rule(prompt, list(options)) if self.rule else options[0]
-        return {o: (0.0 if o == pick else math.log(0.01)) for o in options}
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)] or [(0, 0)]
+        states = np.stack([_word_vector(text[a:b].lower(), self.dim) for a, b in spans])
+        self.history.append(text[:40])
+        return TokenVectors(np.array(spans, dtype=np.int32), states)
 
     def complete(self, prompt: str, max_tokens: int = 200, stop=()) -> str:
-        self.history.append((prompt, []))
-        return self.queue.pop(0) if self.queue else "Hi,\n\nThank you.\n\nBest,"
+        self.history.append(prompt)
+        return self.queue.pop(0) if self.queue else "Thank you so much for your time."
 
 
-def run_notes(db, paths, **kw):
-    """Run the batch on these paths without a model (deterministic extraction)."""
-    from pipeline.batch import LazyModel, run_batch
-
-    return run_batch(db, [str(p) for p in paths], LazyModel(None, enabled=False), **kw)
+def _word_vector(word: str, dim: int) -> np.ndarray:
+    seed = int(hashlib.sha1(word.encode()).hexdigest()[:8], 16)
+    return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
 
 
 @pytest.fixture
-def fake_model():
+def fake_model() -> FakeModel:
     return FakeModel()
 
 
@@ -60,4 +62,18 @@ def fake_model():
 def db(tmp_path):
     from pipeline.store import open_db
 
-    return open_db(tmp_path / "t.db")
+    return open_db(tmp_path / "t.db", create=True)
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    """Write bytes (or UTF-8 text) to `path`, creating parent folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def run_notes(db, paths, **kw):
+    """The batch on these paths with the shipped lexical heads (no model)."""
+    from pipeline.batch import LazyDecider, run_batch
+
+    return run_batch(db, [str(p) for p in paths], LazyDecider(None, use_model=False), **kw)

@@ -175,7 +175,7 @@ def test_docx_order_lists_and_tables(tmp_path: Path) -> None:
     note = read_note(make_docx(tmp_path / "itzel.docx"))
     assert note.format == "docx"
     assert note.text.split("\n") == [
-        "Call with Itzel Domínguez-Pérez",
+        "## Call with Itzel Domínguez-Pérez",
         "She leads the platform team at Acme.",
         "- Ask about the hiring freeze",
         "- Send portfolio link",
@@ -183,7 +183,7 @@ def test_docx_order_lists_and_tables(tmp_path: Path) -> None:
         "Jamal Price | Staff Engineer",
         "Follow up next Tuesday.",
     ]
-    assert note.metadata["date"] == "2024-03-05"
+    assert note.metadata["created"] == "2024-03-05"
     assert_span(note, "Itzel Domínguez-Pérez")
     assert_span(note, "Jamal Price | Staff Engineer")
 
@@ -275,7 +275,7 @@ def test_html_visible_text(tmp_path: Path) -> None:
     assert note.format == "html"
     assert note.metadata["title"] == "Coffee with Jamal"
     assert note.text.split("\n") == [
-        "Notes",
+        "# Notes",
         "Met Jamal Price at Acme Robotics & friends.",
         "- Ask about referrals",
         "- Send résumé",
@@ -335,7 +335,7 @@ def test_vtt_speakers_notes_and_timestamps(tmp_path: Path) -> None:
 
 def test_vtt_malformed(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.vtt", "this is not a transcript\n")
-    assert "not a valid WebVTT transcript" in ingest_error(path)
+    assert "not a WebVTT transcript" in ingest_error(path)
 
 
 SRT = (
@@ -395,9 +395,8 @@ def test_eml_multipart_with_quotes(tmp_path: Path) -> None:
         "Subject: Re: Coffee next week — résumé\n\n"
     )
     assert note.text[meta["body_offset"]:].startswith("Happy to meet Thursday.")
-    assert "Could we chat about the role?" in note.text.split("\n")
-    assert "Earlier: thanks for the intro" in note.text.split("\n")
-    assert ">" not in note.text[meta["body_offset"]:]
+    assert "> Could we chat about the role?" in note.text.split("\n")  # quote marks stay: the layout reads them
+    assert ">> Earlier: thanks for the intro" in note.text.split("\n")
     assert "HTML version" not in note.text
     assert meta["from"] == "Jamal Price <jamal@acme.example>"
     assert meta["subject"] == "Re: Coffee next week — résumé"
@@ -456,7 +455,7 @@ def test_binary_renamed_txt(tmp_path: Path, data: bytes) -> None:
 def test_too_large(tmp_path: Path) -> None:
     path = write(tmp_path / "big.txt", b"a" * 5_300_000)
     message = ingest_error(path)
-    assert "file is 5.3 MB, over the 5 MB limit" in message
+    assert "file is 5.3 MB, over the 1 MB limit" in message
     assert "--max-bytes" in message
 
 
@@ -548,16 +547,17 @@ def make_tree(root: Path) -> None:
 
 def test_find_folder_recursive_skips_hidden(tmp_path: Path) -> None:
     make_tree(tmp_path / "notes")
-    files, errors = find_note_files([str(tmp_path / "notes")])
+    files, errors, skipped = find_note_files([str(tmp_path / "notes")])
     assert errors == []
     rels = [str(path.relative_to(tmp_path / "notes")) for path in files]
     assert rels == ["a.txt", "b.md", "dangling.md", "sub/c.docx", "sub/deeper/d.vtt"]
+    assert [(Path(s.path).name, "OCR" in s.reason) for s in skipped] == [("photo.png", True)]  # nothing skipped in silence
 
 
 def test_find_explicit_files_and_missing(tmp_path: Path) -> None:
     make_tree(tmp_path)
     missing = str(tmp_path / "nope.md")
-    files, errors = find_note_files(
+    files, errors, _ = find_note_files(
         [str(tmp_path / "photo.png"), str(tmp_path / ".hidden.md"), missing,
          str(tmp_path / "photo.png")]
     )
@@ -568,29 +568,29 @@ def test_find_explicit_files_and_missing(tmp_path: Path) -> None:
 def test_find_globs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(tmp_path)
     monkeypatch.chdir(tmp_path)
-    files, errors = find_note_files(["*.md"])
+    files, errors, _ = find_note_files(["*.md"])
     assert (files, errors) == ([Path("b.md"), Path("dangling.md")], [])
-    files, errors = find_note_files(["**/*.docx", "sub/**/*.vtt"])
+    files, errors, _ = find_note_files(["**/*.docx", "sub/**/*.vtt"])
     assert files == [Path("sub/c.docx"), Path("sub/deeper/d.vtt")]
-    files, errors = find_note_files(["*.xyz"])
+    files, errors, _ = find_note_files(["*.xyz"])
     assert files == [] and errors[0][0] == "*.xyz"
     assert "no note files match" in errors[0][1]
 
 
 def test_find_literal_name_with_glob_characters(tmp_path: Path) -> None:
     path = write(tmp_path / "call [draft].md", "x")
-    assert find_note_files([str(path)]) == ([path], [])
+    assert find_note_files([str(path)]) == ([path], [], [])
 
 
 def test_find_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    files, errors = find_note_files([str(tmp_path / "empty")])
+    files, errors, _ = find_note_files([str(tmp_path / "empty")])
     assert files == []
     assert "no note files in this folder" in errors[0][1]
 
 
 def test_find_then_read_reports_broken_link(tmp_path: Path) -> None:
     make_tree(tmp_path)
-    files, _ = find_note_files([str(tmp_path)])
+    files, _, _ = find_note_files([str(tmp_path)])
     link = next(path for path in files if path.name == "dangling.md")
     assert "broken link" in ingest_error(link)

@@ -22,6 +22,7 @@ MAX_NAME_WORDS = 4
 SINGLE_NAME_ZIPF = 5.5  # a lone capitalised first name more common than this is a word ('My', 'Will', 'Hope')
 LOWER_FIRST_ZIPF = 4.8  # in lower-case notes a first name must be rarer than this ('ben', 'dale', not 'will')
 LOWER_SURNAME_ZIPF = 4.0
+SENTENCE_START_NAME_ZIPF = 4.6  # ... and at the start of a sentence ('Hope so.', 'Grace period')
 LEAD_WORD_ZIPF = 4.3  # a run's first word this common is a sentence start, not a name
 
 
@@ -100,7 +101,7 @@ def _run_at(text: str, tokens: list[tuple[int, int]], i: int, lower: bool) -> tu
         elif _name_word(w, lower and j == first or lower and words and known_first_name(words[0])):
             words.append(w)
             j += 1
-        elif words and w.lower() in rules.words("names", "particles") and j + 1 < len(tokens) and _cap(text, tokens[j + 1]):
+        elif words and w.lower() in rules.words("names", "particles") and _capital_after_particles(text, tokens, j):
             words.append(w)
             j += 1
         else:
@@ -116,23 +117,35 @@ def _run_at(text: str, tokens: list[tuple[int, int]], i: int, lower: bool) -> tu
     a, b = tokens[i if first > i else first + lead][0], tokens[j - 1][1]
     words = words[lead:]
     b = _strip_possessive(text, a, b)
-    if not _plausible(words, honored=first > i, lower=lower):
+    if not _plausible(words, honored=first > i, lower=lower, sentence_start=_sentence_start(text, a)):
         return None
     return a, b, j - i
 
 
+def _capital_after_particles(text: str, tokens: list[tuple[int, int]], j: int) -> bool:
+    """'van der Berg': the word after a run of particles is capitalised."""
+    particles = rules.words("names", "particles")
+    k = j
+    while k < len(tokens) and _word(text, tokens[k]).lower() in particles:
+        k += 1
+    return k < len(tokens) and k - j <= 3 and _cap(text, tokens[k])
+
+
 def _listed_first_name(text: str, tokens: list[tuple[int, int]], j: int) -> bool:
-    """'Thu Nguyễn', 'May Chen': a word list entry that is also a first name, before a capitalised name."""
+    """'Thu Nguyễn', 'May Chen', 'June Park': a month or weekday that is also a first name, before a capitalised name."""
     w = _word(text, tokens[j])
-    if w.lower() not in rules.words("names", "not_name_words") or not w[0].isupper() or not known_first_name(w) or j + 1 >= len(tokens):
+    dated = set(rules.load("dates")["months"]) | set(rules.load("dates")["weekdays"])
+    if w.lower() not in dated or not w[0].isupper() or not known_first_name(w) or j + 1 >= len(tokens):
         return False
     nxt = _word(text, tokens[j + 1])
     return _adjacent(text, tokens, j + 1, j) and nxt[0].isupper() and nxt.lower() not in rules.words("names", "not_name_words")
 
 
 def _common_lead(w: str) -> bool:
-    """A common word starting a capitalised run ('Met Keoni Kahananui', 'Ask Dana Ruiz')."""
-    return _zipf(w) >= LEAD_WORD_ZIPF and not (known_first_name(w) and _zipf(w) < SINGLE_NAME_ZIPF)
+    """A common word starting a capitalised run ('Met Keoni Kahananui', 'Emailing Priya')."""
+    if known_first_name(w) and _zipf(w) < SINGLE_NAME_ZIPF:
+        return False
+    return _zipf(w) >= LEAD_WORD_ZIPF or w.lower().endswith(("ing", "ed")) or w.lower() in rules.words("names", "not_name_words")
 
 
 def _adjacent(text: str, tokens: list[tuple[int, int]], j: int, first: int) -> bool:
@@ -144,24 +157,34 @@ def _adjacent(text: str, tokens: list[tuple[int, int]], j: int, first: int) -> b
 
 
 def _name_word(w: str, allow_lower: bool) -> bool:
-    if w.lower() in rules.words("names", "not_name_words"):
+    low = w.lower()
+    if low in rules.words("names", "not_name_words") or low in rules.words("names", "chat_words"):
         return False
     if w[0].isupper():
         return True
     return allow_lower and (known_first_name(w) and _zipf(w) < LOWER_FIRST_ZIPF or _zipf(w) < LOWER_SURNAME_ZIPF)
 
 
-def _plausible(words: list[str], honored: bool, lower: bool) -> bool:
+def _plausible(words: list[str], honored: bool, lower: bool, sentence_start: bool = False) -> bool:
     """A single word must be a known first name that is not a common word (or follow an honorific);
     a lower-case run must start with a first name."""
     if honored:
         return True
     if any(w[0].islower() for w in words):
-        return known_first_name(words[0]) and _zipf(words[0]) < LOWER_FIRST_ZIPF and all(len(w) > 1 for w in words)
+        return known_first_name(words[0]) and _zipf(words[0]) < LOWER_FIRST_ZIPF and all(len(w) > 1 for w in words) and len(words) <= 2
     if len(words) == 1:
         w = words[0]
-        return known_first_name(w) and not (w.isupper() and len(w) <= 4) and _zipf(w) < SINGLE_NAME_ZIPF
+        limit = SENTENCE_START_NAME_ZIPF if sentence_start else SINGLE_NAME_ZIPF
+        return known_first_name(w) and not (w.isupper() and len(w) <= 4) and _zipf(w) < limit
     return True
+
+
+def _sentence_start(text: str, a: int) -> bool:
+    """The first word of a line or sentence, where any word is capitalised."""
+    k = a - 1
+    while k >= 0 and text[k] in " \t\"'“(*_-•>":
+        k -= 1
+    return k < 0 or text[k] in "\n.!?:"
 
 
 def _keep_plausible(mentions: list[Mention]) -> list[Mention]:

@@ -84,3 +84,40 @@ def _word_spans(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 def _has_letter(text: str, a: int, b: int) -> bool:
     return any(ch.isalpha() for ch in text[a:b])
+
+
+def ngram_candidates(doc: Doc, seg: Segment, max_words: int) -> list[tuple[int, int]]:
+    """Every run of 1..max_words words inside a clause of the segment (clauses end at . ; : ! ?),
+    its edge punctuation trimmed; runs may cross commas and brackets ('Pastry Cook (AM shift)')."""
+    out: set[tuple[int, int]] = set()
+    fillers = rules.words("spans", "edge_fillers")
+    for a, b in _clauses(doc.text, seg.start, seg.end):
+        words = _word_spans(doc.text, a, b)
+        for i in range(len(words)):
+            first = doc.text[words[i][0]:words[i][1]].lower().strip(_TRIM)
+            if not first or first in fillers:
+                continue
+            for j in range(i, min(len(words), i + max_words)):
+                last = doc.text[words[j][0]:words[j][1]].lower().strip(_TRIM)
+                if not last or (last in fillers and j > i):
+                    continue
+                s, e = words[i][0], words[j][1]
+                while s < e and doc.text[s] in _TRIM:
+                    s += 1
+                while e > s and doc.text[e - 1] in _TRIM and not (doc.text[e - 1] == ")" and "(" in doc.text[s:e]):
+                    e -= 1
+                if e > s and _has_letter(doc.text, s, e):
+                    out.add((s, e))
+    return sorted(out)
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out, a = [], start
+    for i in range(start, end):
+        if text[i] in ";!?" or (text[i] in ".:" and (i + 1 >= end or text[i + 1].isspace())):
+            if i > a:
+                out.append((a, i))
+            a = i + 1
+    if end > a:
+        out.append((a, end))
+    return out

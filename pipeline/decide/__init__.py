@@ -19,7 +19,7 @@ from pipeline.document import Doc
 from pipeline.errors import ModelError
 
 ADDS = ("vectors", "probs.topic", "probs.person")
-TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit", "outlook", "todo", "people")
+TOPICS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit", "outlook", "todo", "people", "job_lead")
 ROLES = ("contact", "referral", "writer", "other")
 
 

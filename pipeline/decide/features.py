@@ -127,7 +127,50 @@ def person_features(doc: Doc, index: int) -> Features:
     f[f"first_pos:{int(5 * mentions[0].start / max(1, len(doc.text)))}"] = 1.0
     for m in mentions:
         _mention_context(doc, m, f)
+    _speaker_role(doc, person.name, f)
+    _relative(doc, index, f)
     return f
+
+
+def _relative(doc: Doc, index: int, f: Features) -> None:
+    """How this person compares with the note's other names (the contact is usually the most
+    mentioned, the earliest full name, the speaker who answers)."""
+    counts = [len(p.mentions) for p in doc.people]
+    mine = counts[index]
+    f[f"count_rank:{min(sorted(set(counts), reverse=True).index(mine), 3)}"] = 1.0
+    firsts = sorted(range(len(doc.people)), key=lambda i: doc.mentions[doc.people[i].mentions[0]].start)
+    multi = [i for i in firsts if len(doc.people[i].name.split()) >= 2]
+    if multi and multi[0] == index:
+        f["first_full_name"] = 1.0
+    if multi[1:2] == [index]:
+        f["second_full_name"] = 1.0
+
+def _speaker_role(doc: Doc, name: str, f: Features) -> None:
+    """Is this person one of the speakers, and do they ask (the seeker) or answer (the contact)?"""
+    from pipeline.annotate.identity import same_person
+
+    memo = doc.memo.setdefault("speakers", {})
+    if not memo:
+        for seg in doc.segments:
+            if seg.speaker:
+                row = memo.setdefault(seg.speaker, {"turns": 0, "asks": 0, "seeker": 0, "first": len(memo) == 0})
+                row["turns"] += 1
+                row["asks"] += "?" in doc.seg_text(seg)
+                row["seeker"] += bool(seg.seeker_turn)
+        memo["\x00"] = {}
+    for speaker, row in memo.items():
+        if speaker != "\x00" and same_person(speaker, name):
+            f["speaker"] = 1.0
+            f[f"speaker_turns:{_bucket(row['turns'], (2, 5, 12, 30))}"] = 1.0
+            f[f"speaker_asks:{int(4 * row['asks'] / max(1, row['turns']))}"] = 1.0
+            f[f"speaker_seeker:{row['seeker'] > row['turns'] / 2}"] = 1.0
+            others = [r for k, r in memo.items() if k not in ("\x00", speaker) and r]
+            if others and row["seeker"] == 0 and any(r["seeker"] for r in others):
+                f["answering_speaker"] = 1.0
+            if others and max(r["turns"] for r in others) < row["turns"]:
+                f["most_turns"] = 1.0
+            if row["first"]:
+                f["speaker_first"] = 1.0
 
 
 def _mention_context(doc: Doc, m: Mention, f: Features) -> None:
@@ -150,6 +193,11 @@ def _mention_context(doc: Doc, m: Mention, f: Features) -> None:
         cues("s", text, f)
         if line is not None and line.index <= 3:
             f["early_line"] = 1.0
+        if line is not None and len(doc.lines) - line.index <= 6:
+            f["last_lines"] = 1.0
+        prev = doc.lines[line.index - 1] if line is not None and line.index > 0 else None
+        if prev is not None and prev.kind != "blank" and len(doc.text[prev.body:prev.end].split()) <= 3 and doc.text[prev.body:prev.end].rstrip().endswith(","):
+            f["after_sign_off"] = 1.0
     left = tokens(doc.text[max(0, m.start - 60):m.start])[-4:]
     right = tokens(doc.text[m.end:m.end + 60])[:4]
     bag("L", left, f)
@@ -196,6 +244,10 @@ def span_features(doc: Doc, start: int, end: int, seg: Segment, role: str = "") 
     f[f"shape:{_shape(text)}"] = 1.0
     f[f"rare:{_rarest(words)}"] = 1.0
     f[f"whole_seg:{start <= seg.start + 2 and end >= seg.end - 2}"] = 1.0
+    inner = doc.text[start:end]
+    for mark, name in ((",", "comma"), ("(", "paren"), (" and ", "and"), (" or ", "or")):
+        if mark in inner:
+            f[f"inner:{name}"] = 1.0
     for name in ("title_heads", "job_heads"):
         if words and words[-1] in rules.words("cues", name):
             f[f"head:{name}"] = 1.0

@@ -73,6 +73,12 @@ def segment_topics(doc: Doc, gold: Gold) -> list[set[str]]:
     for k, seg in enumerate(doc.segments):
         if any(_mentions(doc, seg, r.name or "") for r in gold.referrals):
             labels[k].add("people")
+    low = doc.text.lower()
+    for lead in gold.job_leads:
+        span = locate(doc.text, lead.title, low)
+        for k, seg in enumerate(doc.segments):
+            if span and min(seg.end, span[1]) - max(seg.start, span[0]) > 0.5 * (span[1] - span[0]):
+                labels[k].add("job_lead")
     return labels
 
 

@@ -159,12 +159,12 @@ def _skill_rows(docs: list[TrainDoc], use_vectors: bool, stub: Decider) -> Rows:
 def _lead_rows(docs: list[TrainDoc], use_vectors: bool, stub: Decider) -> Rows:
     rows = Rows()
     for td in docs:
-        cands = lead_candidates(td.doc)
+        cands = lead_candidates(td.doc, stub)
         if not cands:
             continue
         ys = [int(any(overlap(g.title, td.doc.text[c.start:c.end]) >= 0.6 and overlap(td.doc.text[c.start:c.end], g.title) >= 0.6
                       for g in td.gold.job_leads)) for c in cands]
-        rows.add(lead_features(td.doc, cands), span_vectors(td.doc, [(c.start, c.end) for c in cands]) if use_vectors else None, ys, td.id)
+        rows.add(lead_features(td.doc, cands, stub), span_vectors(td.doc, [(c.start, c.end) for c in cands]) if use_vectors else None, ys, td.id)
     return rows
 
 

@@ -3,7 +3,7 @@ analyst, posting ...); the deadline, link and organisation come from the same or
 from __future__ import annotations
 
 from pipeline import rules
-from pipeline.annotate.spans import span_candidates
+from pipeline.annotate.spans import ngram_candidates, span_candidates
 from pipeline.decide import Decider
 from pipeline.decide.features import span_features, span_vectors, tokens
 from pipeline.document import Doc
@@ -12,14 +12,15 @@ from pipeline.schema import JobLead, Record
 
 MAX_LEAD_WORDS = 9
 MAX_LEADS = 6
+MIN_SEGMENT_TOPIC = 0.15  # segments less about openings than this are not searched
 
 
 def extract(doc: Doc, decider: Decider, rec: Record) -> None:
-    cands = lead_candidates(doc)
-    if not cands or "job_lead" not in decider.heads:
+    cands = lead_candidates(doc, decider) if "job_lead" in decider.heads else []
+    if not cands:
         rec.job_leads = []
         return
-    probs = decider.score("job_lead", lead_features(doc, cands), lambda: span_vectors(doc, [(c.start, c.end) for c in cands]))[:, 1]
+    probs = decider.score("job_lead", lead_features(doc, cands, decider), lambda: span_vectors(doc, [(c.start, c.end) for c in cands]))[:, 1]
     chosen = pick_spans(cands, probs, decider.heads["job_lead"].threshold("yes"), MAX_LEADS)
     leads: list[JobLead] = []
     for c, _ in chosen:
@@ -32,24 +33,29 @@ def extract(doc: Doc, decider: Decider, rec: Record) -> None:
     rec.job_leads = leads
 
 
-def lead_candidates(doc: Doc) -> list[Candidate]:
-    heads = rules.words("cues", "job_heads")
+def lead_candidates(doc: Doc, decider: Decider | None = None, min_topic: float = MIN_SEGMENT_TOPIC) -> list[Candidate]:
+    """Spans of the segments that may name an opening (by the topic head), title-like ones only."""
+    col = decider.heads["topic"].classes.index("job_lead") if decider else None
     out = []
     for seg in doc.segments:
-        if seg.kind == "header":
+        if seg.kind == "header" or (col is not None and doc.probs["topic"][seg.index, col] < min_topic):
             continue
-        spans = set(span_candidates(doc, seg, MAX_LEAD_WORDS, keep_joiners=True)) | set(span_candidates(doc, seg, MAX_LEAD_WORDS))
-        for a, b in sorted(spans):
-            words = tokens(doc.text[a:b])
-            if words and words[-1] in heads or any(w in heads for w in words[-2:]) and doc.text[a:a + 1].isupper():
-                out.append(Candidate(a, b, seg))
+        spans = set(span_candidates(doc, seg, MAX_LEAD_WORDS, keep_joiners=True)) | set(ngram_candidates(doc, seg, MAX_LEAD_WORDS))
+        out.extend(Candidate(a, b, seg) for a, b in sorted(spans))
     return out
 
 
-def lead_features(doc: Doc, cands: list[Candidate]) -> list[dict[str, float]]:
+def lead_features(doc: Doc, cands: list[Candidate], decider: Decider | None = None) -> list[dict[str, float]]:
+    col = decider.heads["topic"].classes.index("job_lead") if decider else None
+    heads = rules.words("cues", "job_heads")
     feats = []
     for c in cands:
         f = span_features(doc, c.start, c.end, c.seg)
+        words = tokens(doc.text[c.start:c.end])
+        if any(w in heads for w in words):
+            f["has_job_word"] = 1.0
+        if col is not None:
+            f["seg_job_lead"] = float(doc.probs["topic"][c.seg.index, col])
         for kind in ("url", "date"):
             if _near(doc, c, kind):
                 f[f"near_{kind}"] = 1.0

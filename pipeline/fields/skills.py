@@ -2,7 +2,7 @@
 comma parts, the head of a bullet, named tools), weighted by how much the segment is about skills."""
 from __future__ import annotations
 
-from pipeline.annotate.spans import span_candidates
+from pipeline.annotate.spans import ngram_candidates, span_candidates
 from pipeline.decide import Decider
 from pipeline.decide.features import span_features, span_vectors
 from pipeline.document import Doc
@@ -29,7 +29,8 @@ def skill_candidates(doc: Doc, decider: Decider | None = None, min_topic: float 
     for seg in doc.segments:
         if seg.kind in ("header",) or (col is not None and doc.probs["topic"][seg.index, col] < min_topic):
             continue
-        out.extend(Candidate(a, b, seg) for a, b in span_candidates(doc, seg, MAX_SKILL_WORDS))
+        spans = set(span_candidates(doc, seg, MAX_SKILL_WORDS)) | set(ngram_candidates(doc, seg, MAX_SKILL_WORDS))
+        out.extend(Candidate(a, b, seg) for a, b in sorted(spans))
     return out
 
 

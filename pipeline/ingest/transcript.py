@@ -72,7 +72,7 @@ def _cue(block: list[str]) -> list[Cue]:
     start = end = None
     if timing is not None:
         left, _, right = block[timing].partition("-->")
-        start, end = left.strip() or None, (right.split() or [None])[0]
+        start, end = left.strip().replace(",", ".") or None, ((right.split() or [None])[0] or "").replace(",", ".") or None
         body = block[timing + 1:]
     else:
         body = block

@@ -36,9 +36,7 @@ def _read(i: int, pos: int, raw: str) -> Line:
         return Line(i, pos, pos + len(raw), "blank", pos + len(raw), indent)
     end = pos + len(raw.rstrip())
     body = pos + indent
-    if rules.pattern("layout", "rule").match(raw) and not rules.pattern("layout", "table_separator").match(raw):
-        return Line(i, pos, end, "rule", end, indent)
-    if rules.pattern("layout", "table_separator").match(raw) and "|" in raw:
+    if rules.pattern("layout", "rule").match(raw) or (rules.pattern("layout", "table_separator").match(raw) and "|" in raw):
         return Line(i, pos, end, "rule", end, indent)
     if rules.pattern("layout", "forwarded").match(raw):
         return Line(i, pos, end, "meta", end, indent)
@@ -115,6 +113,8 @@ def _label_ok(label: str, value: str) -> bool:
     words = label.split()
     if not words or len(words) > 5 or label.rstrip().endswith(("http", "https")):
         return False
+    if words[-1].lower().strip("*_") in rules.words("layout", "speech_verbs"):
+        return False  # "Zoë said: learn ROS 2" is a sentence, not a label
     return not value.startswith("//")
 
 

@@ -63,7 +63,7 @@ class _Context:
                 self.stack = [(lv, h) for lv, h in self.stack if lv < line.level] + [(line.level, title)]
                 self.colon_heading = None
             self.question = title if title.endswith("?") else None
-        if line.kind != "row":
+        if line.kind not in ("row", "rule"):
             self.table_head = None
         self._prev_kind = line.kind
 
@@ -186,8 +186,12 @@ def _kind(line: Line, start: int, end: int, text: str) -> str:
 
 
 def _mostly_lower(text: str, lines: list[Line]) -> bool:
-    """Notes typed in lower case: most sentences start with a small letter."""
+    """Notes typed in lower case: most lines and sentences start with a small letter."""
     starts = [text[line.body] for line in lines if line.kind in ("prose", "bullet", "label") and line.body < line.end]
+    for line in lines:
+        if line.kind in ("prose", "bullet", "label"):
+            chunk = text[line.body:line.end]
+            starts += [chunk[i + 2] for i in range(len(chunk) - 2) if chunk[i] in ".!?" and chunk[i + 1] == " "]
     letters = [c for c in starts if c.isalpha()]
     return len(letters) >= 3 and sum(c.islower() for c in letters) / len(letters) > 0.6
 
