@@ -170,7 +170,8 @@ def _plausible(words: list[str], honored: bool, lower: bool, sentence_start: boo
     a lower-case run must start with a first name."""
     if honored:
         return True
-    if any(w[0].islower() for w in words):
+    particles = rules.words("names", "particles")
+    if any(w[0].islower() and w.lower() not in particles for w in words) or words[0][0].islower():
         return known_first_name(words[0]) and _zipf(words[0]) < LOWER_FIRST_ZIPF and all(len(w) > 1 for w in words) and len(words) <= 2
     if len(words) == 1:
         w = words[0]
