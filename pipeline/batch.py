@@ -10,6 +10,7 @@ once, and only when some note needs it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
     started = time.perf_counter()
     summary = RunSummary()
     files, errors, skipped = find_note_files([p for p in paths if p != "-"])
+    skipped = [s for s in skipped if not _own_database(db, s.path)]
     summary.failed.extend({"path": display_path(p), "error": e} for p, e in errors)
     summary.skipped.extend({"path": display_path(s.path), "reason": s.reason} for s in skipped)
     run_id = _start_run(db, decider)
@@ -127,8 +129,14 @@ def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bo
             raise StoreError(f"the disk is full after {summary.processed} notes; free some space and run again (finished notes are stored)") from None
         summary.failed.append({"path": label, "error": f"{label}: could not be stored ({e}); run again to retry it"})
         return
-    except (RecursionError, MemoryError, ValueError, UnicodeError) as e:
-        summary.failed.append({"path": label, "error": f"{label}: could not be read as a note ({type(e).__name__}); check the file"})
+    except (RecursionError, MemoryError) as e:
+        summary.failed.append({"path": label, "error": f"{label}: too large or too deeply nested to read ({type(e).__name__}); split the file"})
+        return
+    except Exception as e:  # a bug must not stop the batch or lose the other notes
+        if os.environ.get("FIELDNOTES_DEBUG"):
+            raise
+        summary.failed.append({"path": label, "error": f"{label}: could not be processed ({type(e).__name__}: {str(e)[:80]}); "
+                                                       "this is a Fieldnotes bug: run with FIELDNOTES_DEBUG=1 to see where"})
         return
     summary.sources.append(note.source)
     if outcome == "processed":
@@ -137,6 +145,18 @@ def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bo
         summary.moved += 1
     else:
         summary.unchanged += 1
+
+
+def _own_database(db: Any, path: str) -> bool:
+    """The run's own database (and its journal files) is not a note to report."""
+    import os
+
+    try:
+        main = db.execute("PRAGMA database_list").fetchone()[2]
+    except sqlite3.Error:
+        return False
+    real = os.path.realpath(path)
+    return bool(main) and any(real == os.path.realpath(main) + suffix for suffix in ("", "-wal", "-shm", "-journal"))
 
 
 def _start_run(db: Any, decider: LazyDecider) -> int | None:

@@ -174,8 +174,10 @@ def _absorb(target: Task, promise: Promise, anchor: date | None) -> None:
     if target.kind == "referral":
         channel = _channel(promise.action)
         if channel:
-            verb = target.action.split(" ", 1)
-            target.action = channel + " " + (verb[1][3:] if verb[0] == "Reach" and verb[1].startswith("out to ") else verb[1] if len(verb) > 1 else "")
+            verbs = ["Reach out to", *set(rules.table("followups", "contact_verbs").values())]
+            old = next((v for v in sorted(verbs, key=len, reverse=True) if target.action.startswith(v + " ")), None)
+            if old:
+                target.action = channel + target.action[len(old):]
     target.why = f'{target.why} You also wrote: "{promise.action}".'
 
 
