@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast install eval bench clean quality
+.PHONY: demo test test-fast test-slow install eval quality train bench clean
 
 $(STAMP): pyproject.toml scripts/install.sh
 	./scripts/install.sh
@@ -21,19 +21,28 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not model"
+	$(BIN)/python -m pytest -q -m "not model and not slow"
 
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+# The shipped heads on the corpus (in-sample) and on the shared dev set when it is beside the checkout.
 eval: $(STAMP)
-	$(BIN)/fieldnotes eval tests/devset
+	$(BIN)/fieldnotes eval --no-llm --model smollm2
+	if [ -d ../shared/devset ]; then $(BIN)/fieldnotes eval ../shared/devset --no-llm --model smollm2; fi
+
+# docs/quality.md: cross-validation over styles and author batches the heads never saw.
+quality: $(STAMP)
+	$(BIN)/python -m pipeline.dev.quality docs/quality.md
+
+# Refit the shipped heads from the corpus (deterministic: the same corpus gives the same weights).
+train: $(STAMP)
+	$(BIN)/fieldnotes train --no-llm
+	$(BIN)/fieldnotes train --model smollm2
+	$(BIN)/fieldnotes train --model gemma3-270m
 
 bench: $(STAMP)
 	$(BIN)/fieldnotes bench
 
 clean:
 	rm -rf $(VENV) demo.db
-
-# Dev-set tables for docs/quality.md (our two dev sets; add ../shared/devset when it is beside the checkout).
-quality: $(STAMP)
-	$(BIN)/fieldnotes eval tests/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-devset.md
-	$(BIN)/fieldnotes eval tests/devset-fresh --no-llm --model smollm2 --model gemma3-270m > docs/quality-devset-fresh.md
-	if [ -d ../shared/devset ]; then $(BIN)/fieldnotes eval ../shared/devset --no-llm --model smollm2 --model gemma3-270m > docs/quality-shared-devset.md; fi

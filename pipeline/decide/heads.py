@@ -34,6 +34,7 @@ class Head:
     dense_scale: np.ndarray | None = None
     dense_weight: float = 1.0
     thresholds: np.ndarray | None = None  # per class, for multilabel decisions
+    dense_proj: np.ndarray | None = None  # (D, k): the vectors' principal directions (fitted on the training rows)
     meta: dict = field(default_factory=dict)
 
     @property
@@ -56,9 +57,15 @@ class Head:
         if self.uses_vectors:
             if dense is None:
                 raise ModelError(f"head {self.name} needs the model's vectors; run with the model it was trained for or --no-llm")
-            z = (np.asarray(dense, dtype=np.float64) - self.dense_mean) / self.dense_scale * self.dense_weight
-            out += z @ self.coef[:, self.n_lex:].T
+            out += self.project(dense) @ self.coef[:, self.n_lex:].T
         return out
+
+    def project(self, dense: np.ndarray) -> np.ndarray:
+        """Vectors as the head reads them: centred, projected, standardised and weighted."""
+        x = np.asarray(dense, dtype=np.float64) - self.dense_mean
+        if self.dense_proj is not None:
+            x = x @ self.dense_proj
+        return x / self.dense_scale * self.dense_weight
 
     def predict(self, feats: Sequence[dict[str, float]], dense: np.ndarray | None = None) -> np.ndarray:
         """Probabilities, (n, k): sigmoid per class, or softmax over the classes."""
@@ -76,6 +83,8 @@ class Head:
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = sorted(self.vocab, key=self.vocab.__getitem__)
         extra = {} if self.dense_mean is None else {"dense_mean": self.dense_mean.astype(np.float32), "dense_scale": self.dense_scale.astype(np.float32)}
+        if self.dense_proj is not None:
+            extra["dense_proj"] = self.dense_proj.astype(np.float32)
         np.savez_compressed(path, vocab=np.array(keys, dtype=object), coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32),
                             thresholds=(self.thresholds if self.thresholds is not None else np.full(len(self.classes), 0.5)).astype(np.float32),
                             header=np.array(json.dumps({"name": self.name, "kind": self.kind, "classes": self.classes,
@@ -89,7 +98,8 @@ def load_head_file(path) -> Head:
         has_dense = "dense_mean" in z.files
         return Head(header["name"], header["kind"], header["classes"], vocab, z["coef"].astype(np.float64), z["intercept"].astype(np.float64),
                     z["dense_mean"].astype(np.float64) if has_dense else None, z["dense_scale"].astype(np.float64) if has_dense else None,
-                    float(header.get("dense_weight", 1.0)), z["thresholds"].astype(np.float64), header.get("meta", {}))
+                    float(header.get("dense_weight", 1.0)), z["thresholds"].astype(np.float64), header.get("meta", {}),
+                    z["dense_proj"].astype(np.float64) if "dense_proj" in z.files else None)
 
 
 def user_heads_dir(features: str) -> Path:

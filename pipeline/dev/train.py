@@ -35,6 +35,7 @@ SENTIMENTS = ("positive", "negative", "mixed", "neutral")
 class Config:
     C: float = 0.5
     dense_weight: float = 0.5
+    dense_dims: int = 96
     min_df: int = 3
     folds: int = 3
     seed: int = 0
@@ -217,11 +218,14 @@ def _fit(name: str, kind: str, classes: list[str], rows: Rows, cfg: Config, use_
 
     vocab = _vocabulary([rows.feats[i] for i in idx], cfg.min_df)
     X = _sparse([rows.feats[i] for i in idx], vocab)
-    mean = scale = None
+    mean = scale = proj = None
     if use_vectors:
         D = np.stack([rows.dense[i] for i in idx]).astype(np.float64)
-        mean, scale = D.mean(axis=0), D.std(axis=0) + 1e-6
-        X = sparse.hstack([X, sparse.csr_matrix((D - mean) / scale * cfg.dense_weight)], format="csr")
+        mean = D.mean(axis=0)
+        proj = _principal_directions(D - mean, cfg.dense_dims)
+        Z = (D - mean) @ proj
+        scale = Z.std(axis=0) + 1e-6
+        X = sparse.hstack([X, sparse.csr_matrix(Z / scale * cfg.dense_weight)], format="csr")
     n_cols = X.shape[1]
     Y = np.stack([rows.y[i] for i in idx]) if kind == "multilabel" else np.eye(len(classes), dtype=np.int8)[np.array([rows.y[i] for i in idx])]
     coef, intercept = np.zeros((len(classes), n_cols)), np.zeros(len(classes))
@@ -233,7 +237,16 @@ def _fit(name: str, kind: str, classes: list[str], rows: Rows, cfg: Config, use_
         lr.fit(X, Y[:, k])
         coef[k], intercept[k] = lr.coef_[0], lr.intercept_[0]
     return Head(name, kind, classes, vocab, coef, intercept, mean, scale, cfg.dense_weight if use_vectors else 1.0,
-                meta={"rows": int(len(idx))})
+                meta={"rows": int(len(idx))}, dense_proj=proj)
+
+
+def _principal_directions(X: np.ndarray, k: int) -> np.ndarray:
+    """(D, k) top principal directions of the centred rows (from at most 4,000 evenly spaced rows)."""
+    step = max(1, len(X) // 4000)
+    _, _, vt = np.linalg.svd(X[::step], full_matrices=False)
+    k = min(k, vt.shape[0])
+    signs = np.sign(vt[:k, np.argmax(np.abs(vt[:k]), axis=1)].diagonal())  # a fixed sign per direction
+    return (vt[:k] * signs[:, None]).T
 
 
 def _vocabulary(feats: list[dict[str, float]], min_df: int) -> dict[str, int]:
