@@ -3,7 +3,7 @@
 Names are compared without honorifics, credentials, accents, case or punctuation: the same
 words; a first name alone matches a full name that starts with it; the same last name with
 the same first name, first initial or a nickname of three or more letters ("Bart" for
-"Bartłomiej").
+"Bartłomiej"), or one the nicknames dataset knows ("Peg" for "Margaret"); a last initial matches the last name it starts ("Aisha B." is "Aisha Balogun").
 """
 from __future__ import annotations
 
@@ -29,9 +29,34 @@ def same_person(a: str, b: str) -> bool:
         return True
     if len(x) == 1 or len(y) == 1:
         return x[0] == y[0]
-    if x[-1] != y[-1]:
+    if x[-1] != y[-1] and not _initial(x[-1], y[-1]):
         return False
-    return x[0][0] == y[0][0] and (len(x[0]) == 1 or len(y[0]) == 1 or x[0] == y[0] or _nickname(x[0], y[0]))
+    return same_first_name(x[0], y[0])
+
+
+def same_first_name(a: str, b: str) -> bool:
+    """Equal, an initial, a nickname of three or more letters, or a known nickname ('Peg' and 'Margaret')."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return (a[0] == b[0] and _nickname(a, b)) or b in _nicknames(a) or a in _nicknames(b)
+
+
+@lru_cache(maxsize=20_000)
+def _nicknames(name: str) -> frozenset[str]:
+    """Nicknames and full forms of a first name (the `nicknames` dataset)."""
+    namer = _namer()
+    return frozenset(namer.nicknames_of(name) | namer.canonicals_of(name)) if namer else frozenset()
+
+
+@lru_cache(maxsize=1)
+def _namer():
+    try:
+        from nicknames import NickNamer
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    return NickNamer()
 
 
 def strip_honorifics(name: str) -> str:
@@ -62,6 +87,12 @@ def _words_cached(name: str) -> tuple[str, ...]:
 
 def _words(name: str) -> list[str]:
     return list(_words_cached(name))
+
+
+def _initial(a: str, b: str) -> bool:
+    """'B' for 'Balogun': a one-letter last name is the initial of the other."""
+    short, full = sorted((a, b), key=len)
+    return len(short) == 1 and len(full) > 1 and full.startswith(short)
 
 
 def _nickname(a: str, b: str) -> bool:

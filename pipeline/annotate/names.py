@@ -48,19 +48,25 @@ def group_people(mentions: list[Mention]) -> list[Person]:
     """Mentions of one person share a `Person` (the fullest name wins), by the one same-person rule;
     'Prof. Quinlan' also joins 'Deirdre Quinlan'."""
     people: list[Person] = []
+    surnames: dict[int, str] = {}  # people known only as "Ranger Tsosie": their surname
     for k, m in enumerate(mentions):
         name = strip_honorifics(m.text)
         match = next((i for i, p in enumerate(people) if same_person(name, p.name)), None)
         if match is None and name != m.text and len(name.split()) == 1:
             match = next((i for i, p in enumerate(people) if p.name.split()[-1].lower() == name.lower()), None)
+        if match is None and len(name.split()) > 1:
+            match = next((i for i, s in surnames.items() if s == name.split()[-1].lower()), None)
         if match is None:
             people.append(Person(name, [k]))
             m.person = len(people) - 1
+            if name != m.text and len(name.split()) == 1:
+                surnames[m.person] = name.lower()
         else:
             p = people[match]
             p.mentions.append(k)
             if len(name.split()) > len(p.name.split()):
                 p.name = name
+                surnames.pop(match, None)
             m.person = match
     return people
 

@@ -71,6 +71,7 @@ def decide(doc: Doc, decider: Decider) -> Doc:
         raise ModelError(f"{doc.note.source}: too long for the model; run it with --no-llm or split the note")
     segs, people = doc.segments, range(len(doc.people))
     doc.probs["topic"] = decider.score("topic", [segment_features(doc, s) for s in segs], lambda: segment_vectors(doc))
+    doc.memo["topic_classes"] = list(decider.heads["topic"].classes)
     doc.probs["person"] = decider.score("person", [person_features(doc, i) for i in people], lambda: person_vectors(doc))
     return doc
 

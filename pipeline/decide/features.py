@@ -15,7 +15,7 @@ from pipeline.document import Doc, Mention, Segment
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[?!$%#@&+→]")
 CUE_SETS = ("day", "skills", "advice", "how_to_get_in", "fit", "outlook", "todo", "people", "referral", "mention_only",
-            "promise", "opening", "positive", "negative", "mixed", "neutral", "injection")
+            "dont_contact", "promise", "opening", "positive", "negative", "mixed", "neutral", "injection")
 Features = dict[str, float]
 
 
@@ -117,6 +117,11 @@ def person_features(doc: Doc, index: int) -> Features:
         f["first_name_known"] = 1.0
     if any(w.lower().strip(".,") in rules.words("names", "org_words") for w in words):
         f["org_word"] = 1.0
+    if any(w.lower().strip(".,") in rules.words("cues", "title_heads") for w in words):
+        f["title_word"] = 1.0
+    if words:
+        f[f"last_zipf:{int(min(_zipf(words[-1].lower()), 6))}"] = 1.0
+        f[f"first_zipf:{int(min(_zipf(words[0].lower()), 6))}"] = 1.0
     if any(m.text.split()[0].lower().rstrip(".") in rules.words("names", "honorifics") for m in mentions if m.text.split()):
         f["honorific"] = 1.0
     if person.name.islower():
@@ -129,7 +134,20 @@ def person_features(doc: Doc, index: int) -> Features:
         _mention_context(doc, m, f)
     _speaker_role(doc, person.name, f)
     _relative(doc, index, f)
+    _segment_topics(doc, mentions, f)
     return f
+
+
+def _segment_topics(doc: Doc, mentions: list[Mention], f: Features) -> None:
+    """How much the segments naming this person are about people to contact or to-dos (the topic head's view)."""
+    probs = doc.probs.get("topic")
+    head_classes = doc.memo.get("topic_classes")
+    if probs is None or head_classes is None:
+        return
+    for topic in ("people", "todo", "advice", "day_in_life"):
+        if topic in head_classes:
+            col = head_classes.index(topic)
+            f[f"seg_{topic}"] = float(max(probs[m.segment, col] for m in mentions))
 
 
 def _relative(doc: Doc, index: int, f: Features) -> None:
@@ -208,6 +226,8 @@ def _mention_context(doc: Doc, m: Mention, f: Features) -> None:
         f[f"R1:{right[0]}"] = 1.0
     near = doc.text[max(0, m.start - 80):m.end + 80]
     cues("n", near, f)
+    if rules.lexicon("cues", "dont_contact").search(doc.text[max(0, m.start - 60):m.end + 30]):
+        f["dont_contact_near"] = 1.0
     for e in doc.entities:
         if e.kind in ("email", "phone") and 0 <= e.start - m.end <= 80:
             f[f"near:{e.kind}"] = 1.0

@@ -36,6 +36,7 @@ class Config:
     C: float = 0.5
     dense_weight: float = 0.5
     dense_dims: int = 96
+    head_C: dict = field(default_factory=lambda: {"sentiment": 0.05})  # a head's own regularisation, where CV chose another
     min_df: int = 3
     folds: int = 3
     seed: int = 0
@@ -101,6 +102,7 @@ def _set_topic_probs(docs: list[TrainDoc], rows: Rows, oof: np.ndarray) -> None:
     for td in docs:
         n = len(td.doc.segments)
         td.doc.probs["topic"] = oof[pos:pos + n]
+        td.doc.memo["topic_classes"] = list(TOPICS)
         pos += n
 
 
@@ -233,7 +235,7 @@ def _fit(name: str, kind: str, classes: list[str], rows: Rows, cfg: Config, use_
         if Y[:, k].min() == Y[:, k].max():
             intercept[k] = 10.0 if Y[0, k] else -10.0
             continue
-        lr = LogisticRegression(C=cfg.C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=cfg.seed)
+        lr = LogisticRegression(C=cfg.head_C.get(name, cfg.C), class_weight="balanced", solver="liblinear", max_iter=2000, random_state=cfg.seed)
         lr.fit(X, Y[:, k])
         coef[k], intercept[k] = lr.coef_[0], lr.intercept_[0]
     return Head(name, kind, classes, vocab, coef, intercept, mean, scale, cfg.dense_weight if use_vectors else 1.0,
