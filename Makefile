@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-slow install eval quality train bench clean
+.PHONY: demo test test-fast test-slow install chromium eval quality train bench clean
 
 $(STAMP): pyproject.toml scripts/install.sh
 	./scripts/install.sh
@@ -16,9 +16,16 @@ demo: $(STAMP)
 	$(BIN)/fieldnotes run sample_notes --db demo.db
 	$(BIN)/fieldnotes leads --db demo.db
 	$(BIN)/fieldnotes followups --db demo.db --format md
+	@echo "See and fix every extracted span: $(BIN)/fieldnotes review --open --db demo.db"
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# The browser tests (tests/test_review.py, marker `browser`) drive Debian's chromium headless through the
+# playwright package (never `playwright install`); where chromium cannot be installed they are skipped.
+chromium:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+	  || echo "chromium could not be installed (needs root and apt-get); the browser tests will be skipped" >&2
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not model and not slow"

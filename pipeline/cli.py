@@ -23,12 +23,17 @@ def _db_path(ctx_db: str | None) -> str:
     return ctx_db or os.environ.get("FIELDNOTES_DB") or "fieldnotes.db"
 
 
+def _db_file(db: str | None) -> str:
+    """The database path from the command's -d/--db, else the group's, else the default."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root().params.get("db") if ctx else None
+    return _db_path(db or root)
+
+
 def _open(db: str | None, create: bool = False):
     from pipeline.store import open_db
 
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root().params.get("db") if ctx else None
-    return open_db(_db_path(db or root), create=create)
+    return open_db(_db_file(db), create=create)
 
 
 def domain_errors(fn):
@@ -540,3 +545,46 @@ def _stderr_progress():
     if not sys.stderr.isatty():
         return None
     return lambda msg: click.echo(f"  {msg}", err=True)
+
+
+# --- review page -------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("source", required=False)
+@db_option
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8765, or any free one when taken; 0: any free one).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
+@click.option("--static", "static_dir", type=click.Path(file_okay=False), help="Write the pages as read-only HTML files here instead.")
+@domain_errors
+def review(source, db, port, open_browser, static_dir):
+    """See every extracted span in its note and correct it, on a local page (127.0.0.1 only).
+
+    Corrections are stored like `fieldnotes edit`: they win over the model, survive
+    re-processing and teach `train --with-corrections`.
+
+    Example: fieldnotes review --open
+    """
+    from pipeline.store import resolve_note
+
+    conn = _open(db)
+    start = resolve_note(conn, source)[0] if source else None
+    if static_dir:
+        from pipeline.review import write_static
+
+        files = write_static(conn, static_dir, source)
+        click.echo(f"{len(files)} pages written to {static_dir} (open {Path(static_dir) / 'index.html'})")
+        return
+    from pipeline.review import make_server
+
+    server = make_server(_db_file(db), port, start)
+    click.echo(f"Review page: {server.url}  (only this computer can open it; Ctrl-C stops)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
