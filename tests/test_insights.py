@@ -394,7 +394,7 @@ def test_pictures_render_with_their_labels(gen_db, tmp_path):
         assert f">{label}<" in text.replace("</tspan>", "<"), label
     assert 'width="936pt"' in text and 'height="432pt"' in text  # 13 x 6 inches
     image = Image.open(png)
-    assert image.size == (1300, 600) and len(set(image.convert("RGB").getdata())) > 50  # not blank
+    assert image.size == (1300, 600) and len(image.convert("RGB").getcolors(1 << 20)) > 50  # not blank
     assert "Excel 11" in image.text["Description"] and "Xavier Quinn" in image.text["Description"]
     assert svg.read_bytes() == _again_svg(report)  # the same report draws the same file
     page = save_html(report, tmp_path / "i.html")
