@@ -548,6 +548,10 @@ def _stderr_progress():
 
 
 # --- review page -------------------------------------------------------------------------------
+# --- insights across interviews (pipeline/insights) ------------------------------------------
+
+COVERAGE_COLUMNS = ["source", "contact", "field", "covered", "total", "missing", "questions"]
+
 
 @cli.command()
 @click.argument("source", required=False)
@@ -588,3 +592,131 @@ def review(source, db, port, open_browser, static_dir):
         click.echo("Stopped.")
     finally:
         server.server_close()
+@click.option("--llm", is_flag=True, help="Let the local model word the questions from the note's facts (kept only when grounded).")
+@click.option("-m", "--model", "model_name", help="Model alias or .gguf path for --llm.")
+@output_options
+@domain_errors
+def coverage(source, db, llm, model_name, fmt, no_bom, limit):
+    """Which interview topics each note covers (with evidence) and what to ask next time.
+
+    Example: fieldnotes coverage sample_notes/01_hospice_nurse.txt
+    """
+    from pipeline.insights.coverage import coverage_text, extract_coverage, fill_questions
+    from pipeline.insights.data import load_interviews
+
+    conn = _open(db)
+    interviews = load_interviews(conn)
+    if source:
+        from pipeline.store import resolve_note
+
+        note_id, _ = resolve_note(conn, source)
+        interviews = [iv for iv in interviews if iv.note_id == note_id]
+    rows = [extract_coverage(iv) for iv in interviews[: limit or None]]
+    if llm:
+        from pipeline.decide.runtime import load_model
+
+        model = load_model(model_name)
+        rows = [fill_questions(r, iv, model) for r, iv in zip(rows, interviews)]
+    flat = [dict(r, questions=[q["question"] for q in r["questions"]]) for r in rows] if fmt in ("csv", "tsv") else rows
+    emit(flat, fmt, COVERAGE_COLUMNS, lambda rs: coverage_text(rs, detail=bool(source)), no_bom)
+
+
+@cli.command()
+@db_option
+@click.option("--field", "field_", help="Only this career field (its name, or part of it).")
+@click.option("--me", "me_file", type=click.Path(exists=True, dir_okay=False), help="Your skills from a me.md file (default: `fieldnotes me`).")
+@click.option("--embed", is_flag=True, help="Group advice by the local model's embeddings instead of shared words.")
+@click.option("-m", "--model", "model_name", help="Model alias or .gguf path for --embed.")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON (docs/insights.md).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write a standalone HTML report.")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False), help="Write the skills chart and referral graph as PNG.")
+@click.option("--svg", "svg_file", type=click.Path(dir_okay=False), help="The same picture as SVG.")
+@domain_errors
+def insights(db, field_, me_file, embed, model_name, as_json, html_file, png_file, svg_file):
+    """Across interviews: skills per field and your gaps, outlook, recurring advice, the referral network.
+
+    Example: fieldnotes insights --field "data analytics" --png insights.png
+    """
+    from pipeline.insights.me import load_profile, read_me_file
+    from pipeline.insights.report import build_insights, insights_text
+
+    conn = _open(db)
+    skills, origin = (read_me_file(me_file), me_file) if me_file else (load_profile(conn, "skills"), "database")
+    model = None
+    if embed:
+        from pipeline.decide.runtime import load_model
+
+        model = load_model(model_name)
+    report = build_insights(conn, field_, skills, origin, model)
+    written = _insights_files(report, html_file, png_file, svg_file)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(insights_text(report, "█" if sys.stdout.isatty() else "#"))
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
+def _insights_files(report, html_file, png_file, svg_file) -> list[str]:
+    from pipeline.insights.charts import save_html, save_pictures
+
+    written = save_pictures(report, png_file, svg_file)
+    return written + ([save_html(report, html_file)] if html_file else [])
+
+
+@cli.command()
+@db_option
+@click.option("--week", is_flag=True, help="The next seven days (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "ics", "json"]), default="text", show_default=True)
+@click.option("--leads", "n_leads", type=int, default=5, show_default=True, help="How many leads to suggest.")
+@click.option("--on", "on_day", help="Plan as of this date (default today; YYYY-MM-DD, 'next monday', '+7d').")
+@domain_errors
+def plan(db, week, fmt, n_leads, on_day):
+    """Overdue and due follow-ups, the leads to contact next and the questions to ask them.
+
+    Example: fieldnotes plan --week --format md > week.md
+    """
+    from datetime import date
+
+    from pipeline.insights.plan import build_plan, plan_ics, plan_markdown, plan_text
+    from pipeline.query import parse_day
+
+    day = date.fromisoformat(parse_day(on_day, "--on")) if on_day else None
+    result = build_plan(_open(db), today=day, week=week, leads=n_leads)
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo({"text": plan_text, "md": plan_markdown, "ics": plan_ics}[fmt](result), nl=fmt == "text")
+
+
+@cli.group(invoke_without_command=True)
+@db_option
+@click.pass_context
+@domain_errors
+def me(ctx, db):
+    """Your own profile (the skills you have), set against what contacts name in `insights`.
+
+    Example: fieldnotes me set skills "SQL, Python, Excel"
+    """
+    if ctx.invoked_subcommand:
+        return
+    from pipeline.insights.me import load_profile
+
+    skills = load_profile(_open(db), "skills")
+    click.echo(f"skills: {', '.join(skills)}" if skills else 'No skills set (fieldnotes me set skills "SQL, Python").')
+
+
+@me.command("set")
+@click.argument("key", type=click.Choice(["skills"]))
+@click.argument("value")
+@db_option
+@domain_errors
+def me_set(key, value, db):
+    """Replace your skills with a comma-separated list.
+
+    Example: fieldnotes me set skills "SQL, Python"
+    """
+    from pipeline.insights.me import save_profile
+
+    stored = save_profile(_open(db), key, value)
+    click.echo(f"{key}: {', '.join(stored)}")

@@ -33,7 +33,8 @@ def test_wheel_carries_the_data_files(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("pipeline/models/registry.yaml", "pipeline/prompts/draft.yaml", "pipeline/rules/layout.yaml",
                    "pipeline/models/heads/lexical/topic.npz", "pipeline/models/heads/lexical/meta.json", "pipeline/corpus/manifest.jsonl",
-                   "pipeline/review/templates/note.html", "pipeline/review/assets/review.js", "pipeline/review/assets/review.css"):
+                   "pipeline/review/templates/note.html", "pipeline/review/assets/review.js", "pipeline/review/assets/review.css",
+                   "pipeline/prompts/coverage.yaml", "pipeline/insights/insights.yaml"):
         assert needed in names, needed
     assert any(n.startswith("pipeline/models/heads/smollm2/") for n in names)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pipeline.errors import FieldnotesError
 
 PROMPT_PACKAGE = "pipeline.prompts"
+T = TypeVar("T", bound=BaseModel)
 
 
 class Example(BaseModel):
@@ -56,16 +58,20 @@ class PromptTemplate(BaseModel):
 @lru_cache(maxsize=None)
 def load_prompt(name: str) -> PromptTemplate:
     """Read and validate `prompts/<name>.yaml`."""
-    path = f"prompts/{name}.yaml"
-    try:
-        text = resources.files(PROMPT_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-        tpl = PromptTemplate.model_validate(yaml.safe_load(text))
-    except (OSError, yaml.YAMLError, ValidationError) as e:
-        raise FieldnotesError(f"{path}: invalid prompt file ({str(e).splitlines()[0]})") from e
+    tpl = load_prompt_file(name, PromptTemplate)
     for ex in tpl.examples:
         if ex.answer not in tpl.options:
-            raise FieldnotesError(f"{path}: example answer {ex.answer!r} is not one of the options {tpl.options}")
+            raise FieldnotesError(f"prompts/{name}.yaml: example answer {ex.answer!r} is not one of the options {tpl.options}")
     return tpl
+
+
+def load_prompt_file(name: str, shape: type[T]) -> T:
+    """Read `prompts/<name>.yaml` and validate it as `shape` (a pydantic model of that kind of prompt file)."""
+    try:
+        text = resources.files(PROMPT_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+        return shape.model_validate(yaml.safe_load(text))
+    except (OSError, yaml.YAMLError, ValidationError) as e:
+        raise FieldnotesError(f"prompts/{name}.yaml: invalid prompt file ({str(e).splitlines()[0]})") from e
 
 
 def prompt_versions() -> str:

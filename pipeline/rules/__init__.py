@@ -19,8 +19,13 @@ from pipeline.errors import FieldnotesError
 @lru_cache(maxsize=None)
 def load(name: str) -> dict[str, Any]:
     """The parsed rule file `<name>.yaml`."""
+    return load_data(__name__, name)
+
+
+def load_data(package: str, name: str) -> dict[str, Any]:
+    """A versioned YAML data file `<name>.yaml` inside `package` (a rule file, or a stage's own data file)."""
     try:
-        text = resources.files(__name__).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+        text = resources.files(package).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
         data = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as e:
         raise FieldnotesError(f"rule file {name}.yaml is missing or invalid ({str(e).splitlines()[0]}); reinstall Fieldnotes") from e

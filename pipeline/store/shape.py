@@ -17,7 +17,7 @@ import sqlite_utils
 from pipeline.errors import StoreError
 
 APPLICATION_ID = 0x464E4F54  # "FNOT"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the `me` table (the seeker's own skills)
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
 
 TABLES: dict[str, dict[str, Any]] = {
@@ -43,6 +43,7 @@ TABLES: dict[str, dict[str, Any]] = {
               "foreign_keys": [("note_id", "notes", "id")]},
     "runs": {"columns": {"id": int, "started_at": str, "finished_at": str, "processed": int, "skipped": int, "failed": str,
                          "model": str}, "pk": "id"},
+    "me": {"columns": {"key": str, "value": str, "updated_at": str}, "pk": "key"},  # the seeker's own profile (skills), JSON values
 }
 FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
                              "followups": ["action", "person", "why"]}
