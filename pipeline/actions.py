@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipeline.annotate.entities import normalize_phone
 from pipeline.errors import FieldnotesError, ModelError, NotFound
 from pipeline.followups import Task, referrer_thanks
 from pipeline.query import parse_day
@@ -70,13 +71,15 @@ def edit_record(db: Any, source: str, changes: list[list[str]] | None = None, ed
                 ops: list[dict[str, Any]] | None = None) -> int:
     """Store corrections: `--set path=value` pairs, an edited JSON record, or item/referral operations.
 
-    A `--set` value is read as JSON when that fits the field (`[...]`, `null`, a number), else as text.
+    A `--set` value is read as JSON when that fits the field (`[...]`, `null`, a number), else as text;
+    a phone is stored as E.164 when it parses as one.
     """
     note_id, _ = resolve_note(db, source)
     text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
     new_ops: list[dict[str, Any]] = list(ops or [])
     if changes:
         for path, raw in changes:
+            raw = (normalize_phone(raw) or raw) if path.strip().endswith(".phone") else raw
             new_ops.append({"op": "set", "path": path.strip(), "value": _set_value(db, note_id, path.strip(), raw, text)})
     elif edited_json is not None:
         before = {k: v for k, v in load_record_by_id(db, note_id).model_dump().items() if k not in NOT_EDITABLE}

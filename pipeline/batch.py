@@ -39,6 +39,9 @@ class RunSummary:
                 "skipped": self.skipped, "seconds": round(self.seconds, 2), "model": self.model}
 
 
+NO_MODEL = "none (--no-llm)"
+
+
 class LazyDecider:
     """Loads the model and its heads on first use, once per run (`--no-llm`: the lexical heads)."""
 
@@ -55,9 +58,17 @@ class LazyDecider:
 
     @property
     def label(self) -> str:
-        if self._decider is not None:
-            return self._decider.model.name if self._decider.model is not None else "none (--no-llm)"
-        return (self.model_name or "default") if self.use_model else "none (--no-llm)"
+        """The model's real name (its registry alias, or a .gguf file's stem), loaded or not."""
+        if not self.use_model:
+            return NO_MODEL
+        if self._decider is not None and self._decider.model is not None:
+            return self._decider.model.name
+        from pipeline.decide.registry import resolve_model
+
+        try:
+            return resolve_model(self.model_name).alias
+        except FieldnotesError:
+            return self.model_name or "default"
 
     def get(self) -> Any:
         if self._decider is None:
@@ -174,7 +185,8 @@ def _finish_run(db: Any, run_id: int | None, summary: RunSummary) -> None:
         return
     try:
         with transaction(db):
-            update(db, "runs", "id", run_id, {"finished_at": now(), "processed": summary.processed, "skipped": summary.unchanged,
+            update(db, "runs", "id", run_id, {"finished_at": now(), "processed": summary.processed, "unchanged": summary.unchanged,
+                                              "moved": summary.moved, "skipped": len(summary.skipped), "seconds": round(summary.seconds, 2),
                                               "failed": json.dumps(summary.failed, ensure_ascii=False), "model": summary.model})
     except (sqlite3.Error, StoreError):
         pass

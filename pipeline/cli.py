@@ -24,7 +24,7 @@ def _db_path(ctx_db: str | None) -> str:
 
 
 def _db_file(db: str | None) -> str:
-    """The database path from the command's -d/--db, else the group's, else the default."""
+    """The database file: this command's --db, else the one given before the command, else the default."""
     ctx = click.get_current_context(silent=True)
     root = ctx.find_root().params.get("db") if ctx else None
     return _db_path(db or root)
@@ -59,18 +59,25 @@ def domain_errors(fn):
 db_option = click.option("-d", "--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
 
 
-def output_options(fn):
-    """--json / --nl / --csv / --tsv / --limit, the same on every query command."""
-    for opt in reversed([
-        click.option("--json", "fmt", flag_value="json", help="A JSON array."),
+def output_options(fn=None, *, limit: bool = True):
+    """--json / --nl / --csv / --tsv / --no-bom / --limit, the same on every query command
+    (`@output_options(limit=False)` for a command that prints one thing)."""
+    opts = [
+        click.option("--json", "fmt", flag_value="json", help="JSON (an array of rows; one object for a single record)."),
         click.option("--nl", "fmt", flag_value="nl", help="Newline-delimited JSON, one object per line (streams)."),
         click.option("--csv", "fmt", flag_value="csv", help="CSV for spreadsheets (UTF-8 with BOM, formulas neutralised)."),
         click.option("--tsv", "fmt", flag_value="tsv", help="Tab-separated values."),
         click.option("--no-bom", is_flag=True, help="CSV/TSV without the byte-order mark."),
-        click.option("--limit", type=int, default=None, help="At most this many rows."),
-    ]):
-        fn = opt(fn)
-    return fn
+    ]
+    if limit:
+        opts.append(click.option("--limit", type=int, default=None, help="At most this many rows."))
+
+    def decorate(f):
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate(fn) if fn is not None else decorate
 
 
 def emit(rows, fmt: str | None, columns, text_fn=None, no_bom: bool = False) -> None:
@@ -184,15 +191,20 @@ def _run_text(conn, summary) -> str:
 @cli.command()
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json"]), default="jsonl", show_default=True)
+@click.option("--json", "fmt", flag_value="json", help="Same as --format json (one JSON array).")
+@click.option("--nl", "fmt", flag_value="jsonl", help="Same as --format jsonl (one record per line).")
+@click.option("--limit", type=int, default=None, help="At most this many records.")
 @domain_errors
-def export(db, fmt):
+def export(db, fmt, limit):
     """Every record in the export contract (one JSON object per note).
 
     Example: fieldnotes export --format jsonl > records.jsonl
     """
+    from itertools import islice
+
     from pipeline.query import export_records
 
-    records = export_records(_open(db))
+    records = islice(export_records(_open(db)), limit)
     if fmt == "json":
         click.echo(json.dumps(list(records), ensure_ascii=False, indent=2))
         return
@@ -203,18 +215,29 @@ def export(db, fmt):
 @cli.command()
 @click.argument("source")
 @db_option
-@click.option("--json", "as_json", is_flag=True)
+@output_options(limit=False)
 @domain_errors
-def show(source, db, as_json):
+def show(source, db, fmt, no_bom):
     """One stored record, readably, with evidence offsets (any path naming the file, or a unique end of it).
 
-    Example: fieldnotes show sample_notes/01_hospice_nurse.txt
-    """
-    from pipeline.export.text import render_record
-    from pipeline.store import load_record
+    --json prints the record as one object in the export contract, --nl the same on one line;
+    --csv and --tsv give one row per field and item (section, n, text, start, end, quote).
 
-    rec = load_record(_open(db), source)
-    click.echo(rec.model_dump_json(indent=2) if as_json else render_record(rec))
+    Example: fieldnotes show sample_notes/01_hospice_nurse.txt --json
+    """
+    from pipeline.export.records import RECORD_COLUMNS, record_rows
+    from pipeline.export.text import render_record
+    from pipeline.query import export_record
+    from pipeline.store import load_record, resolve_note
+
+    conn = _open(db)
+    if fmt in ("json", "nl"):
+        data = export_record(conn, resolve_note(conn, source)[0])
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2 if fmt == "json" else None))
+    elif fmt:
+        emit(record_rows(export_record(conn, resolve_note(conn, source)[0])), fmt, RECORD_COLUMNS, None, no_bom)
+    else:
+        click.echo(render_record(load_record(conn, source)))
 
 
 @cli.command()
@@ -256,7 +279,8 @@ def _search_text(rows) -> str:
     return "\n".join(out)
 
 
-LEAD_COLUMNS = ["id", "name", "title", "organization", "email", "phone", "status", "referred_by", "sources", "reason", "first_referred"]
+LEAD_COLUMNS = ["id", "name", "title", "organization", "email", "phone", "status", "referred_by", "sources", "reason", "first_referred",
+                "linkedin"]
 
 
 @cli.group(invoke_without_command=True)
@@ -264,14 +288,15 @@ LEAD_COLUMNS = ["id", "name", "title", "organization", "email", "phone", "status
 @click.option("--status", type=click.Choice(["new", "contacted", "scheduled", "met", "closed"]), help="Only leads with this status.")
 @click.option("--chain", "chain_name", help="Who introduced whom, ending at NAME.")
 @click.option("--all", "everything", is_flag=True, help="Every lead (default: the first 50 on a terminal).")
-@click.option("--format", "legacy", type=click.Choice(["text", "json", "csv"]), default=None, hidden=True)
+@click.option("--format", "legacy", type=click.Choice(["text", "json", "csv", "vcard"]), default=None,
+              help="vcard: vCard 4.0 contacts for an address book (also json, csv).")
 @output_options
 @click.pass_context
 @domain_errors
 def leads(ctx, db, status, chain_name, everything, legacy, fmt, no_bom, limit):
     """Referral leads across all notes, next to contact first.
 
-    Example: fieldnotes leads --csv > leads.csv
+    Example: fieldnotes leads --format vcard > leads.vcf
     """
     if ctx.invoked_subcommand:
         return
@@ -280,6 +305,11 @@ def leads(ctx, db, status, chain_name, everything, legacy, fmt, no_bom, limit):
 
     fmt = fmt or (legacy if legacy in ("json", "csv") else None)
     conn = _open(db)
+    if legacy == "vcard":
+        from pipeline.export.vcard import to_vcards
+
+        click.echo(to_vcards(iter_leads(conn, status, limit if limit is not None else -1)), nl=False)
+        return
     if chain_name:
         chain = referral_chain(conn, chain_name)
         if fmt:
@@ -288,7 +318,7 @@ def leads(ctx, db, status, chain_name, everything, legacy, fmt, no_bom, limit):
             click.echo(" → ".join(chain))
         return
     n = limit if limit is not None else (-1 if everything or fmt else 50)
-    emit(iter_leads(conn, status, n), fmt, LEAD_COLUMNS, leads_text, no_bom)
+    emit(iter_leads(conn, status, n), fmt, LEAD_COLUMNS, lambda rows: leads_text(rows, _color()), no_bom)
 
 
 @leads.command("mark")
@@ -307,6 +337,98 @@ def leads_mark(lead_id, status, db):
     click.echo(f"{row['name']}: {row['status']}")
 
 
+PEOPLE_COLUMNS = ["name", "role", "title", "organization", "email", "phone", "status", "referred_by", "notes", "linkedin", "lead_id"]
+
+
+@cli.command()
+@db_option
+@click.option("--role", type=click.Choice(["contact", "referral"]), help="Only contacts (you interviewed them) or referrals.")
+@output_options
+@domain_errors
+def people(db, role, fmt, no_bom, limit):
+    """Everyone in the notes with their role: the contacts you interviewed and the people they referred you to.
+
+    Example: fieldnotes people --role contact --csv > contacts.csv
+    """
+    from pipeline.query import list_people
+
+    rows = list_people(_open(db), role, limit if limit is not None else -1)
+    emit(rows, fmt, PEOPLE_COLUMNS, _people_text, no_bom)
+
+
+def _people_text(rows) -> str:
+    from pipeline.export.tables import table
+
+    if not rows:
+        return "No people yet. Run `fieldnotes run NOTES` first."
+    return table(rows, ["name", "role", "title", "organization", "email", "phone", "status"]).rstrip("\n")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Bring in what other tools know about the people in your notes.
+
+    Example: fieldnotes import linkedin ~/Downloads/Connections.csv
+    """
+
+
+@import_group.command("linkedin")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@domain_errors
+def import_linkedin(path, db, as_json):
+    """Store LinkedIn's Connections.csv, match leads with connections (the same e-mail or the same
+    person's name) and fill their empty e-mails, organisations and titles, in one transaction.
+    Importing again updates the connections and matches new leads.
+
+    Example: fieldnotes import linkedin Connections.csv
+    """
+    from pipeline.ingest.linkedin import read_linkedin_connections
+    from pipeline.store.connections import save_connections
+
+    summary = save_connections(_open(db), read_linkedin_connections(path), Path(path).name)
+    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else _import_text(summary, Path(path).name))
+
+
+def _import_text(summary, source: str) -> str:
+    from pipeline.export.safe import terminal
+
+    lines = [f"{summary.connections} connections from {terminal(source)} ({summary.added} new); {len(summary.matched)} match leads"]
+    for m in summary.matched:
+        filled = f": filled {', '.join(m['filled'])}" if m["filled"] else ""
+        who = f"{m['was']} → {m['name']}" if m["was"] != m["name"] else m["name"]
+        lines.append(f"  [{m['lead_id']}] {terminal(who)}{filled}")
+    if summary.ambiguous:
+        lines.append(f"  left alone (several connections could be them): {terminal(', '.join(summary.ambiguous))}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@db_option
+@click.option("--metadata", "out", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the metadata (default: metadata.json next to the database).")
+@domain_errors
+def datasette(db, out):
+    """Write Datasette's metadata.json (table descriptions, facets, full-text search) and print the
+    command that browses the database.
+
+    Example: fieldnotes datasette --db jobs.db
+    """
+    import importlib.util
+    import shutil
+
+    from pipeline.export.datasette import datasette_command, datasette_metadata
+
+    path = _db_file(db)
+    _open(db)  # a Fieldnotes database, its shape brought up to date
+    target = Path(out) if out else Path(path).parent / "metadata.json"
+    target.write_text(json.dumps(datasette_metadata(path), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    installed = shutil.which("datasette") or importlib.util.find_spec("datasette")
+    click.echo(f"wrote {target}" + ("" if installed else "; install Datasette with `pip install datasette`"), err=True)
+    click.echo(datasette_command(path, target))
+
+
 TASK_COLUMNS = ["id", "due", "action", "person", "kind", "status", "source", "why"]
 
 
@@ -318,10 +440,12 @@ TASK_COLUMNS = ["id", "due", "action", "person", "kind", "status", "source", "wh
 @click.option("--person", help="Only tasks about this person.")
 @click.option("--all", "everything", is_flag=True, help="Every task (default: the first 100 on a terminal).")
 @click.option("--format", "legacy", type=click.Choice(["text", "md", "json", "csv", "ics"]), default=None, help="md or ics (also json, csv).")
+@click.option("--vdir", type=click.Path(file_okay=False), default=None,
+              help="Write one .ics per task into this folder (a vdir for todoman, khal, vdirsyncer); use with --status all.")
 @output_options
 @click.pass_context
 @domain_errors
-def followups(ctx, db, status, due_before, overdue, person, everything, legacy, fmt, no_bom, limit):
+def followups(ctx, db, status, due_before, overdue, person, everything, legacy, vdir, fmt, no_bom, limit):
     """Follow-up tasks grouped by due date; export as Markdown, iCalendar, CSV or JSON.
 
     Example: fieldnotes followups --overdue --format md
@@ -335,9 +459,13 @@ def followups(ctx, db, status, due_before, overdue, person, everything, legacy, 
     from pipeline.query import iter_tasks
 
     fmt = fmt or (legacy if legacy in ("json", "csv") else None)
-    n = limit if limit is not None else (-1 if everything or fmt or legacy else 100)
+    n = limit if limit is not None else (-1 if everything or fmt or legacy or vdir else 100)
     rows = iter_tasks(_open(db), status, due_before, overdue, person, limit=n)
-    if legacy == "md":
+    if vdir:
+        from pipeline.export.tasks import save_vdir
+
+        click.echo(f"{save_vdir(Path(vdir), list(rows))} tasks written to {vdir}")
+    elif legacy == "md":
         click.echo(to_markdown(list(rows)), nl=False)
     elif legacy == "ics":
         click.echo(to_ics(list(rows)), nl=False)

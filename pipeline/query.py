@@ -1,4 +1,4 @@
-"""Query stage: search, referral leads, follow-up lists and exports, filtered and paginated in SQL.
+"""Query stage: search, referral leads, people, follow-up lists and exports, filtered and paginated in SQL.
 
 Search passes SQLite FTS5 syntax through (prefix `portf*`, `OR`, `NEAR`, "phrases", column
 filters), as sqlite-utils does; `quote=True` searches for the words as typed. Ranking (bm25)
@@ -11,7 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any, Iterator
 
-from pipeline.annotate.identity import person_key
+from pipeline.annotate.identity import person_key, same_person
 from pipeline.errors import NotFound, QueryError
 from pipeline.store import LEAD_STATUSES, load_record_by_id
 from pipeline.store.people import find_person
@@ -121,6 +121,7 @@ def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, An
 
 _LEADS_SQL = """
 SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status, p.last_action, p.interview_note_id,
+       (SELECT url FROM connections c WHERE c.person_id = p.id LIMIT 1) AS linkedin,
        (SELECT MIN(r.interview_date) FROM referrals ref JOIN records r ON r.note_id = ref.note_id WHERE ref.person_id = p.id) AS first_referred
 FROM people p
 WHERE p.id IN (SELECT person_id FROM referrals) AND (:status IS NULL OR p.status = :status)
@@ -154,7 +155,7 @@ def _lead(p: dict[str, Any], refs: list[dict[str, Any]], interview: str | None) 
             "phone": p["phone"], "status": p["status"], "referred_by": by[0] if by else None, "referred_by_all": by,
             "reason": next((r["reason"] for r in refs if r.get("reason")), None),
             "sources": list(dict.fromkeys(r["source"] for r in refs)), "referrals": refs,
-            "last_action": p["last_action"], "first_referred": p["first_referred"],
+            "last_action": p["last_action"], "first_referred": p["first_referred"], "linkedin": p["linkedin"],
             "interviewed": interview is not None, "interview": interview}
 
 
@@ -219,9 +220,91 @@ def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, ove
 def export_records(db: Any) -> Iterator[dict[str, Any]]:
     """Every stored record in the export contract, follow-ups included, one at a time."""
     for (note_id,) in db.execute("SELECT n.id FROM notes n JOIN records r ON r.note_id = n.id WHERE r.complete = 1 ORDER BY n.source").fetchall():
-        rec = load_record_by_id(db, note_id)
-        data = json.loads(rec.model_dump_json())
-        data.pop("promises", None)
-        data["follow_ups"] = [dict(zip(("id", "action", "due", "person", "kind", "status"), r)) for r in db.execute(
-            "SELECT id, action, due, person, kind, status FROM followups WHERE note_id = ? ORDER BY due IS NULL, due, id", [note_id])]
-        yield data
+        yield export_record(db, note_id)
+
+
+def export_record(db: Any, note_id: int) -> dict[str, Any]:
+    """One stored record in the export contract (corrections applied, follow-ups included)."""
+    rec = load_record_by_id(db, note_id)
+    data = json.loads(rec.model_dump_json())
+    data.pop("promises", None)
+    data["follow_ups"] = [dict(zip(("id", "action", "due", "person", "kind", "status"), r)) for r in db.execute(
+        "SELECT id, action, due, person, kind, status FROM followups WHERE note_id = ? ORDER BY due IS NULL, due, id", [note_id])]
+    return data
+
+
+PEOPLE_ROLES = ("contact", "referral")
+
+
+def list_people(db: Any, role: str | None = None, limit: int = -1) -> list[dict[str, Any]]:
+    """Everyone in the notes, one row per person by the same-person rule: the contacts you
+    interviewed (records) and the people they referred you to (referrals), with their roles."""
+    if role and role not in PEOPLE_ROLES:
+        raise QueryError(f"unknown role '{role}' (use one of: {', '.join(PEOPLE_ROLES)})")
+    people = _referred_people(db)
+    _add_contacts(db, people)
+    _fill_contacts_from_connections(db, people)
+    rows = sorted(people.values(), key=lambda p: (p["name"].casefold(), p["name"]))
+    rows = [r for r in rows if role is None or role in r["role"]]
+    return rows if limit < 0 else rows[:limit]
+
+
+def _referred_people(db: Any) -> dict[Any, dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    for p in db.query("""SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status,
+                                (SELECT url FROM connections c WHERE c.person_id = p.id LIMIT 1) AS linkedin
+                         FROM people p WHERE p.id IN (SELECT person_id FROM referrals)"""):
+        refs = db.execute("""SELECT DISTINCT ref.referred_by, n.source FROM referrals ref JOIN notes n ON n.id = ref.note_id
+                             WHERE ref.person_id = ? ORDER BY ref.id""", [p["id"]]).fetchall()
+        lead_id = p.pop("id")
+        out[lead_id] = {"lead_id": lead_id, **p, "role": ["referral"], "referred_by": list(dict.fromkeys(r[0] for r in refs if r[0])),
+                        "notes": list(dict.fromkeys(r[1] for r in refs))}
+    return out
+
+
+def _add_contacts(db: Any, people: dict[Any, dict[str, Any]]) -> None:
+    """Each interviewed contact joins their lead row (the same person), or the row of a contact
+    already seen (the same name key, or a full name by the same-person rule), or starts one."""
+    by_last: dict[str, list[str]] = {}
+    for r in db.query("""SELECT n.source, r.contact_name AS name, r.contact_key AS key, r.contact_title AS title,
+                                r.contact_org AS organization, r.contact_email AS email, r.contact_phone AS phone
+                         FROM records r JOIN notes n ON n.id = r.note_id
+                         WHERE r.complete = 1 AND r.contact_name IS NOT NULL ORDER BY r.interview_date IS NULL, r.interview_date, n.source"""):
+        if not r["key"]:
+            continue
+        pid = find_person(db, r["name"])
+        row = people.get(pid) if pid is not None else _seen_contact(people, by_last, r["key"])
+        if row is None:
+            row = people[r["key"]] = _contact_row(r)
+            if len(r["key"].split()) >= 2:
+                by_last.setdefault(r["key"].split()[-1], []).append(r["key"])
+        if "contact" not in row["role"]:
+            row["role"].insert(0, "contact")
+        row["notes"] = list(dict.fromkeys([*row["notes"], r["source"]]))
+        for col in ("title", "organization", "email", "phone"):
+            row[col] = row[col] or r[col]
+
+
+def _seen_contact(people: dict[Any, dict[str, Any]], by_last: dict[str, list[str]], key: str) -> dict[str, Any] | None:
+    if key in people:
+        return people[key]
+    words = key.split()
+    same = [k for k in by_last.get(words[-1], []) if len(words) >= 2 and same_person(k, key)] if words else []
+    return people[same[0]] if len(same) == 1 else None
+
+
+def _contact_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {"lead_id": None, "name": r["name"], "title": None, "organization": None, "email": None, "phone": None, "status": None,
+            "linkedin": None, "role": [], "referred_by": [], "notes": []}
+
+
+def _fill_contacts_from_connections(db: Any, people: dict[Any, dict[str, Any]]) -> None:
+    """A contact who is no lead: a LinkedIn connection of the same name fills what the notes left empty."""
+    for key, row in people.items():
+        if row["lead_id"] is not None:
+            continue
+        found = db.execute("SELECT url, email, company, position FROM connections WHERE key = ? LIMIT 2", [key]).fetchall()
+        if len(found) == 1:
+            url, email, company, position = found[0]
+            row.update(linkedin=url, email=row["email"] or email, organization=row["organization"] or company,
+                       title=row["title"] or position)

@@ -17,7 +17,7 @@ case "$arch" in
 esac
 wheels=${FIELDNOTES_WHEEL_DIR:-$HOME/.cache/fieldnotes/wheels}/$tag-$LLAMA_VERSION
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip wheel
+.venv/bin/python -m pip install -q --upgrade pip wheel "setuptools>=77"  # the wheel test builds without isolation
 if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
   echo "Building llama-cpp-python $LLAMA_VERSION ($tag), about 4 minutes..." >&2
   mkdir -p "$wheels"

@@ -11,6 +11,10 @@ import pytest
 from pipeline.decide.embed import TokenVectors
 from pipeline.decide.runtime import ModelStats
 
+# tests/old holds the tests of the layout before the stage packages, kept while they are ported; they import
+# names that no longer exist and share module names with the tests here, so pytest must not collect them.
+collect_ignore = ["old"]
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 NOTES = HERE / "notes"

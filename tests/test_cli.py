@@ -102,3 +102,55 @@ def test_edit_and_snooze_usage_errors(sample):
     assert invoke("edit", "01_hospice_nurse.txt", "--db", sample, "--set", "nonsense").exit_code == 2
     bad = invoke("followups", "snooze", "zzz", "--until", "someday maybe", "--db", sample)
     assert bad.exit_code == 1
+
+
+def all_commands(group=cli, prefix="fieldnotes"):
+    import click
+
+    for name, cmd in group.commands.items():
+        yield f"{prefix} {name}", cmd
+        if isinstance(cmd, click.Group):
+            yield from all_commands(cmd, f"{prefix} {name}")
+
+
+def test_short_flags_are_llm_and_sqlite_utils_ones():
+    seen = {"--db": 0, "--model": 0}
+    for name, cmd in [("fieldnotes", cli), *all_commands()]:
+        for p in cmd.params:
+            for long, short in (("--db", "-d"), ("--model", "-m")):
+                if long in p.opts:
+                    seen[long] += 1
+                    assert short in p.opts, (name, long)
+    assert seen["--db"] >= 15 and seen["--model"] >= 5
+
+
+def test_short_db_flag_before_and_after_the_command(sample):
+    assert json.loads(invoke("-d", sample, "leads", "--json").output) == json.loads(invoke("leads", "-d", sample, "--json").output)
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--nl", "--csv", "--tsv"])
+def test_show_follows_the_output_convention(sample, fmt):
+    import csv
+    import io
+
+    out = invoke("show", "01_hospice_nurse.txt", "--db", sample, fmt)
+    assert out.exit_code == 0, out.output
+    exported = next(r for r in map(json.loads, invoke("export", "--db", sample).output.splitlines()) if r["source"].endswith("01_hospice_nurse.txt"))
+    if fmt == "--json":
+        assert json.loads(out.output) == exported  # the record in the export contract, one object
+    elif fmt == "--nl":
+        assert len(out.output.splitlines()) == 1 and json.loads(out.output) == exported
+    else:
+        rows = list(csv.DictReader(io.StringIO(out.output.lstrip("\ufeff")), delimiter="," if fmt == "--csv" else "\t"))
+        assert list(rows[0]) == ["section", "n", "text", "start", "end", "quote"]
+        assert rows[0]["section"] == "contact.name" and rows[0]["text"] == exported["contact"]["name"]
+        skills = [(int(r["start"]), int(r["end"]), r["quote"]) for r in rows if r["section"] == "skills"]
+        assert skills and skills == [(s["evidence"]["start"], s["evidence"]["end"], s["evidence"]["quote"]) for s in exported["skills"]]
+        assert sum(r["section"] == "follow_ups" for r in rows) == len(exported["follow_ups"])
+    assert invoke("show", "01_hospice_nurse.txt", "--db", sample, "--limit", "2").exit_code == 2  # one record: no --limit
+
+
+def test_export_json_and_nl_say_the_same_as_format(sample):
+    assert invoke("export", "--db", sample, "--json").output == invoke("export", "--db", sample, "--format", "json").output
+    assert invoke("export", "--db", sample, "--nl", "--limit", "2").output.splitlines() == \
+        invoke("export", "--db", sample).output.splitlines()[:2]

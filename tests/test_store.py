@@ -152,5 +152,39 @@ def test_database_carries_the_marker_and_foreign_keys(db):
     from pipeline.store.shape import APPLICATION_ID
 
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-    fks = {(t, fk.other_table) for t in ("items", "referrals", "job_leads", "records", "edits") for fk in db[t].foreign_keys}
-    assert ("items", "notes") in fks and ("referrals", "people") in fks
+    fks = {(t, fk.column, fk.other_table) for t in db.table_names() for fk in db[t].foreign_keys}
+    assert fks == {("records", "note_id", "notes"), ("items", "note_id", "notes"), ("people", "interview_note_id", "notes"),
+                   ("referrals", "note_id", "notes"), ("referrals", "person_id", "people"), ("job_leads", "note_id", "notes"),
+                   ("followups", "note_id", "notes"), ("edits", "note_id", "notes"), ("connections", "person_id", "people")}
+
+
+def test_an_older_database_gains_foreign_keys_contact_columns_and_keeps_its_search(tmp_path):
+    """A version-2 database (no follow-up and people foreign keys, no contact e-mail column) is brought up to date."""
+    from pipeline.actions import add_task, edit_record
+    from pipeline.query import list_people
+
+    db = open_db(tmp_path / "old.db", create=True)
+    run_notes(db, [write(tmp_path / "dana.txt", NOTE.replace("Acme Health,", "Acme Health (dana@acme.org),"))])
+    edit_record(db, "dana.txt", [["contact.email", "dana.ruiz@acme.org"]])
+    db["followups"].transform(drop_foreign_keys=["note_id"])
+    db["people"].transform(drop_foreign_keys=["interview_note_id"])
+    db["records"].transform(drop={"contact_email", "contact_phone"})
+    db["runs"].transform(drop={"unchanged", "moved", "seconds"})
+    db.execute("UPDATE runs SET skipped = 5")  # version 2 kept the unchanged count there
+    for table in ("followups", "people"):
+        db[table].enable_fts(["action", "person", "why"] if table == "followups" else ["name", "title", "organization"],
+                             create_triggers=True, tokenize="porter", replace=True)
+    for table in ("connections_fts", "connections"):
+        db[table].drop()
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+
+    db = open_db(tmp_path / "old.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert {fk.other_table for fk in db["followups"].foreign_keys} == {"notes"} and db["people"].foreign_keys
+    assert db["connections"].exists()
+    assert db.execute("SELECT unchanged, skipped FROM runs").fetchone() == (5, None)
+    assert [p["email"] for p in list_people(db, "contact")] == ["dana.ruiz@acme.org"]  # the correction wins
+    add_task(db, "Send the portfolio to Gabe")
+    assert db.execute("SELECT COUNT(*) FROM followups_fts WHERE followups_fts MATCH 'portfolio'").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM people_fts WHERE people_fts MATCH 'Moreno'").fetchone()[0] == 1

@@ -30,3 +30,14 @@ def _phones(text: str, taken: list[Entity]) -> list[Entity]:
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         out.append(Entity("phone", match.start, match.end, match.raw_string, e164))
     return out
+
+
+def normalize_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """A phone number as E.164 ('(415) 555-0134' -> '+14155550134'), or None when it is not a valid number."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_valid_number(number) else None

@@ -44,14 +44,20 @@ def _items(label: str, items: list[Item]) -> list[str]:
     return out
 
 
-def leads_text(rows: list[dict[str, Any]]) -> str:
-    """Each lead in up to three lines, next to contact first."""
+NEW_LEAD = "\x1b[1;32m{}\x1b[0m"  # bold green
+OVERDUE = "\x1b[31m{}\x1b[0m"  # red
+
+
+def leads_text(rows: list[dict[str, Any]], color: bool = False) -> str:
+    """Each lead in up to three lines, next to contact first; new leads in bold green on a colour terminal."""
     if not rows:
         return "No referral leads yet. Run `fieldnotes run NOTES` first."
     out = []
     for r in rows:
         detail = " · ".join(x for x in (_role(r["title"], r["organization"]), r["email"], r["phone"]) if x)
-        out.append(f"[{r['id']}] {r['status']:<9} {t(r['name'])}{' — ' + t(detail) if detail else ''}")
+        status = f"{r['status']:<9}"
+        status = NEW_LEAD.format(status) if color and r["status"] == "new" else status
+        out.append(f"[{r['id']}] {status} {t(r['name'])}{' — ' + t(detail) if detail else ''}")
         if r.get("reason"):
             out.append(f"    why: {t(r['reason'])}")
         refs = "; ".join(f"{t(x['referred_by'] or 'someone')} in {t(x['source'])}" + (f" ({x['interview_date']})" if x.get("interview_date") else "")
@@ -71,13 +77,14 @@ def _role(title: str | None, org: str | None) -> str:
 
 
 def tasks_text(tasks: list[dict[str, Any]], color: bool = False, today: str | None = None) -> str:
-    """Tasks grouped by due date; overdue dates in red on a colour terminal."""
+    """Tasks grouped by due date; a past date with open tasks is marked overdue (in red on a colour terminal)."""
     if not tasks:
         return "No follow-ups match."
     out = []
     for due, group in group_by_due(tasks):
-        late = color and today and due < today and due[:1].isdigit()
-        out.append(f"\x1b[31m{due} (overdue)\x1b[0m" if late else due)
+        late = bool(today) and due[:1].isdigit() and due < today and any(task["status"] == "open" for task in group)
+        label = f"{due} (overdue)" if late else due
+        out.append(OVERDUE.format(label) if late and color else label)
         for task in group:
             box = "[x]" if task["status"] == "done" else "[ ]"
             note = ""

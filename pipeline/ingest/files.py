@@ -19,7 +19,7 @@ SKIP_ADVICE: dict[str, str] = {
     ".key": "a Keynote deck, not a note: export the text as PDF",
     ".xls": "a spreadsheet: save the notes as .docx, .txt or .md",
     ".xlsx": "a spreadsheet: save the notes as .docx, .txt or .md",
-    ".csv": "a table, not a note: paste the notes into a .txt or .md file",
+    ".csv": "a table, not a note: paste the notes into a .txt or .md file (LinkedIn connections: `fieldnotes import linkedin FILE`)",
     ".png": "an image: run OCR on it or type the notes into a .txt file",
     ".jpg": "an image: run OCR on it or type the notes into a .txt file",
     ".jpeg": "an image: run OCR on it or type the notes into a .txt file",

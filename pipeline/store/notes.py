@@ -100,7 +100,8 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
     key = person_key(rec.contact.name) if rec.contact.name else None
     update(db, "records", "note_id", note_id, {"contact_name": rec.contact.name, "contact_key": key,
                                                "contact_last": key.split()[-1] if key else None, "contact_title": rec.contact.title,
-                                               "contact_org": rec.contact.organization, "interview_date": rec.interview_date,
+                                               "contact_org": rec.contact.organization, "contact_email": rec.contact.email,
+                                               "contact_phone": rec.contact.phone, "interview_date": rec.interview_date,
                                                "field": rec.field, "sentiment": rec.outlook.sentiment})
     insert_many(db, "items", [{"note_id": note_id, "kind": kind, "text": it.text, "start": it.evidence.start if it.evidence else None,
                                "end": it.evidence.end if it.evidence else None} for kind, it in _all_items(rec)])

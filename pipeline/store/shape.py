@@ -17,42 +17,64 @@ import sqlite_utils
 from pipeline.errors import StoreError
 
 APPLICATION_ID = 0x464E4F54  # "FNOT"
-SCHEMA_VERSION = 3  # 3: the `me` table (the seeker's own skills)
+SCHEMA_VERSION = 4  # 3: foreign keys on follow-ups and people (FTS triggers rebuilt); 4: the `me` table (the seeker's own skills)
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
 
 TABLES: dict[str, dict[str, Any]] = {
     "notes": {"columns": {"id": int, "uid": str, "key": str, "source": str, "sha256": str, "format": str, "text": str,
-                          "metadata": str, "ingested_at": str, "seen_at": str}, "pk": "id"},
+                          "metadata": str, "ingested_at": str, "seen_at": str}, "pk": "id",
+              "label": "source", "description": "One row per note file: its path, content hash, format and plain text."},
     "records": {"columns": {"note_id": int, "contact_name": str, "contact_key": str, "contact_last": str, "contact_title": str,
-                            "contact_org": str, "interview_date": str, "field": str, "sentiment": str, "record": str,
-                            "provenance": str, "model": str, "heads": str, "seconds": float, "extracted_at": str, "complete": int},
-                "pk": "note_id", "foreign_keys": [("note_id", "notes", "id")]},
+                            "contact_org": str, "contact_email": str, "contact_phone": str, "interview_date": str, "field": str,
+                            "sentiment": str, "record": str, "provenance": str, "model": str, "heads": str, "seconds": float,
+                            "extracted_at": str, "complete": int},
+                "pk": "note_id", "foreign_keys": [("note_id", "notes", "id")], "label": "contact_name",
+                "facets": ["field", "sentiment", "contact_org", "model"],
+                "description": "The record extracted from each note (the export contract in `record`, JSON), with the contact "
+                               "and your corrections applied to the columns."},
     "items": {"columns": {"id": int, "note_id": int, "kind": str, "text": str, "start": int, "end": int}, "pk": "id",
-              "foreign_keys": [("note_id", "notes", "id")]},
+              "foreign_keys": [("note_id", "notes", "id")], "label": "text", "facets": ["kind"],
+              "description": "Every extracted item (skills, advice, outlook ...) with its character offsets in the note."},
     "people": {"columns": {"id": int, "name": str, "key": str, "last": str, "title": str, "organization": str, "email": str,
-                           "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id"},
+                           "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id",
+               "foreign_keys": [("interview_note_id", "notes", "id")], "label": "name", "facets": ["status", "organization"],
+               "description": "Referral leads, one per person across all notes (phones in E.164); `interview_note_id` is the "
+                              "note in which you met them."},
     "referrals": {"columns": {"id": int, "note_id": int, "person_id": int, "name": str, "referred_by": str, "context": str,
                               "reason": str, "start": int, "end": int}, "pk": "id",
-                  "foreign_keys": [("note_id", "notes", "id"), ("person_id", "people", "id")]},
+                  "foreign_keys": [("note_id", "notes", "id"), ("person_id", "people", "id")], "label": "name",
+                  "facets": ["referred_by"], "description": "Who referred whom, in which note, and why."},
     "job_leads": {"columns": {"id": int, "note_id": int, "title": str, "organization": str, "url": str, "deadline": str,
-                              "start": int, "end": int}, "pk": "id", "foreign_keys": [("note_id", "notes", "id")]},
+                              "start": int, "end": int}, "pk": "id", "foreign_keys": [("note_id", "notes", "id")],
+                  "label": "title", "facets": ["organization"], "description": "Openings mentioned in the notes."},
     "followups": {"columns": {"id": str, "note_id": int, "source": str, "action": str, "due": str, "person": str, "kind": str,
                               "status": str, "snoozed_until": str, "completed_at": str, "why": str, "evidence": str, "updated_at": str},
-                  "pk": "id"},
+                  "pk": "id", "foreign_keys": [("note_id", "notes", "id")], "label": "action", "facets": ["status", "kind", "person"],
+                  "description": "Follow-up tasks (thank-yous, introductions, promises) with their status and due date."},
     "edits": {"columns": {"id": int, "note_id": int, "op": str, "path": str, "value": str, "edited_at": str}, "pk": "id",
-              "foreign_keys": [("note_id", "notes", "id")]},
-    "runs": {"columns": {"id": int, "started_at": str, "finished_at": str, "processed": int, "skipped": int, "failed": str,
-                         "model": str}, "pk": "id"},
-    "me": {"columns": {"key": str, "value": str, "updated_at": str}, "pk": "key"},  # the seeker's own profile (skills), JSON values
+              "foreign_keys": [("note_id", "notes", "id")], "facets": ["op"],
+              "description": "Your corrections, as operations that survive re-processing (`value` is JSON)."},
+    "runs": {"columns": {"id": int, "started_at": str, "finished_at": str, "processed": int, "unchanged": int, "moved": int,
+                         "skipped": int, "failed": str, "model": str, "seconds": float}, "pk": "id", "facets": ["model"],
+             "description": "One row per `fieldnotes run`: counts, the model that read the notes, and the files that failed "
+                            "(`failed`, a JSON array of {path, error})."},
+    "connections": {"columns": {"id": int, "uid": str, "name": str, "key": str, "first_name": str, "last_name": str, "url": str,
+                                "email": str, "company": str, "position": str, "connected_on": str, "person_id": int,
+                                "source": str, "imported_at": str}, "pk": "id",
+                    "foreign_keys": [("person_id", "people", "id")], "label": "name", "facets": ["company"],
+                    "description": "Your LinkedIn connections from `fieldnotes import linkedin`; `person_id` is the lead "
+                                   "they were matched with."},
+    "me": {"columns": {"key": str, "value": str, "updated_at": str}, "pk": "key",
+           "description": "Your own profile (skills), as JSON values, from `fieldnotes me set`."},
 }
 FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
-                             "followups": ["action", "person", "why"]}
+                             "followups": ["action", "person", "why"], "connections": ["name", "company", "position"]}
 INDEXES: list[tuple[str, list[str], bool]] = [
     ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("items", ["note_id"], False),
     ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
     ("people", ["key"], False), ("people", ["last"], False), ("records", ["contact_key"], False), ("records", ["contact_last"], False),
     ("records", ["interview_date"], False), ("followups", ["note_id"], False), ("followups", ["status", "due"], False),
-    ("edits", ["note_id"], False),
+    ("edits", ["note_id"], False), ("connections", ["uid"], True), ("connections", ["person_id"], False),
 ]
 
 
@@ -84,20 +106,51 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns, indexes and full-text indexes; set the marker."""
+    """Create missing tables, columns, foreign keys, indexes and full-text indexes; set the marker."""
+    added: dict[str, set[str]] = {}
     for name, spec in TABLES.items():
         if not db[name].exists():
             db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
         missing = {c: t for c, t in spec["columns"].items() if c not in db[name].columns_dict}
         for col, typ in missing.items():
             db[name].add_column(col, typ)
+        added[name] = set(missing)
+    rebuilt = _ensure_foreign_keys(db)
     for table, cols, unique in INDEXES:
         db[table].create_index(cols, if_not_exists=True, unique=unique)
     for table, cols in FTS.items():
-        if not db[table].detect_fts():
-            db[table].enable_fts(cols, create_triggers=True, tokenize="porter")
+        if not db[table].detect_fts() or table in rebuilt:
+            db[table].enable_fts(cols, create_triggers=True, tokenize="porter", replace=True)
+    _migrate_to_3(db, added)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _ensure_foreign_keys(db: sqlite_utils.Database) -> set[str]:
+    """Declare the foreign keys a database of an earlier version lacks (the table is rebuilt,
+    which drops its full-text triggers: the caller makes them again). Returns the rebuilt tables."""
+    rebuilt = set()
+    for name, spec in TABLES.items():
+        have = {(fk.column, fk.other_table, fk.other_column) for fk in db[name].foreign_keys}
+        missing = [fk for fk in spec.get("foreign_keys", []) if tuple(fk) not in have]
+        if missing:
+            db[name].transform(add_foreign_keys=missing)
+            rebuilt.add(name)
+    return rebuilt
+
+
+def _migrate_to_3(db: sqlite_utils.Database, added: dict[str, set[str]]) -> None:
+    """Version 3: `runs.skipped` counts skipped files (it held the unchanged count, now in `unchanged`);
+    records carry the contact's e-mail and phone, corrections included."""
+    if "unchanged" in added["runs"]:
+        db.execute("UPDATE runs SET unchanged = skipped, skipped = NULL")
+    if "contact_email" not in added["records"]:
+        return
+    for field in ("email", "phone"):
+        db.execute(f"UPDATE records SET contact_{field} = json_extract(record, '$.contact.{field}')")
+        db.execute(f"""UPDATE records SET contact_{field} = (SELECT json_extract(e.value, '$') FROM edits e
+                       WHERE e.note_id = records.note_id AND e.op = 'set' AND e.path = 'contact.{field}' ORDER BY e.id DESC LIMIT 1)
+                       WHERE note_id IN (SELECT note_id FROM edits WHERE op = 'set' AND path = 'contact.{field}')""")
 
 
 def is_fieldnotes(db: sqlite_utils.Database) -> bool:
