@@ -1,3 +1,3 @@
-from pipeline.cli import cli
+from pipeline import main
 
-cli(prog_name="fieldnotes")
+main()

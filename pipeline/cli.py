@@ -95,7 +95,18 @@ def _color() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C anywhere ends with one line and exit status 130, never a traceback or a bare 'Aborted!'."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("\nInterrupted; nothing half-done was saved. Run the same command again to continue.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fieldnotes")
 @click.option("-d", "--db", "db", type=click.Path(dir_okay=False), help=DB_HELP)
 def cli(db) -> None:
@@ -124,20 +135,19 @@ def run(paths, db, model_name, no_llm, force, max_bytes, threads, as_json):
 
     Example: fieldnotes run notes/ interview.vtt --db jobs.db
     """
-    from pipeline.batch import LazyDecider, run_batch
-    from pipeline.ingest import DEFAULT_MAX_BYTES
-
     if threads:
         os.environ["FIELDNOTES_THREADS"] = str(threads)
-    conn = _open(db, create=True)
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
-    show = sys.stderr.isatty() and not as_json
     try:
+        from pipeline.batch import LazyDecider, run_batch
+        from pipeline.ingest import DEFAULT_MAX_BYTES
+
+        conn = _open(db, create=True)
+        stdin = sys.stdin.buffer.read() if "-" in paths else None
+        show = sys.stderr.isatty() and not as_json
         with _Progress(show) as progress:
             summary = run_batch(conn, list(paths), LazyDecider(model_name, not no_llm), force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress)
     except KeyboardInterrupt:
-        stored = conn.execute("SELECT COUNT(*) FROM records WHERE complete = 1").fetchone()[0]
-        click.echo(f"\nInterrupted. Every finished note is stored ({stored} in {_db_path(db)}); run the same command again to continue.", err=True)
+        click.echo(f"\nInterrupted. Every finished note is stored in {_db_path(db)}; run the same command again to continue.", err=True)
         sys.exit(130)
     for f in summary.failed:
         click.echo(f["error"] if f["error"].startswith(f["path"]) else f"{f['path']}: {f['error']}", err=True)
@@ -676,11 +686,6 @@ def _stderr_progress():
 
 
 # --- review page -------------------------------------------------------------------------------
-# --- insights across interviews (pipeline/insights) ------------------------------------------
-
-COVERAGE_COLUMNS = ["source", "contact", "field", "covered", "total", "missing", "questions"]
-
-
 @cli.command()
 @click.argument("source", required=False)
 @db_option
@@ -720,6 +725,16 @@ def review(source, db, port, open_browser, static_dir):
         click.echo("Stopped.")
     finally:
         server.server_close()
+
+
+# --- insights across interviews (pipeline/insights) ------------------------------------------
+
+COVERAGE_COLUMNS = ["source", "contact", "field", "covered", "total", "missing", "questions"]
+
+
+@cli.command()
+@click.argument("source", required=False)
+@db_option
 @click.option("--llm", is_flag=True, help="Let the local model word the questions from the note's facts (kept only when grounded).")
 @click.option("-m", "--model", "model_name", help="Model alias or .gguf path for --llm.")
 @output_options

@@ -13,6 +13,7 @@ import pytest
 from conftest import SAMPLE, run_notes, write
 from pipeline.errors import FieldnotesError, StoreError
 from pipeline.store import load_record, open_db
+from pipeline.store.shape import SCHEMA_VERSION
 
 NOTE = "Coffee with Dana Ruiz, data analyst at Acme Health, on 2026-03-03.\nShe said I should talk to Gabe Moreno about the internship.\nAdvice: learn SQL now.\n"
 
@@ -180,7 +181,7 @@ def test_an_older_database_gains_foreign_keys_contact_columns_and_keeps_its_sear
     db.conn.close()
 
     db = open_db(tmp_path / "old.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert {fk.other_table for fk in db["followups"].foreign_keys} == {"notes"} and db["people"].foreign_keys
     assert db["connections"].exists()
     assert db.execute("SELECT unchanged, skipped FROM runs").fetchone() == (5, None)

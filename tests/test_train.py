@@ -68,3 +68,14 @@ def test_corrections_become_training_examples(db, tmp_path):
     assert example.gold.contact.title == "Hospice RN Case Manager" and example.meta.source == "correction"
     docs = prepare([example])
     assert docs[0].doc.text.startswith(example.note.text[:20])
+
+
+def test_saved_vector_heads_keep_their_projection(tiny_vector_docs, tmp_path):
+    heads = train_heads(tiny_vector_docs, True, TINY)
+    head = heads["topic"]
+    head.save(tmp_path / "topic.npz")
+    loaded = load_head_file(tmp_path / "topic.npz")
+    assert loaded.dense_proj is not None and loaded.dense_proj.shape == head.dense_proj.shape
+    feats = [{"bias": 1.0}] * 2
+    dense = np.random.default_rng(0).standard_normal((2, 2 * FakeModel.dim))
+    assert np.allclose(loaded.predict(feats, dense), head.predict(feats, dense), atol=1e-5)

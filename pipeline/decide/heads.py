@@ -96,10 +96,12 @@ def load_head_file(path) -> Head:
         header = json.loads(str(z["header"]))
         vocab = {str(k): i for i, k in enumerate(z["vocab"])}
         has_dense = "dense_mean" in z.files
-        return Head(header["name"], header["kind"], header["classes"], vocab, z["coef"].astype(np.float64), z["intercept"].astype(np.float64),
-                    z["dense_mean"].astype(np.float64) if has_dense else None, z["dense_scale"].astype(np.float64) if has_dense else None,
-                    float(header.get("dense_weight", 1.0)), z["thresholds"].astype(np.float64), header.get("meta", {}),
-                    z["dense_proj"].astype(np.float64) if "dense_proj" in z.files else None)
+        return Head(name=header["name"], kind=header["kind"], classes=header["classes"], vocab=vocab,
+                    coef=z["coef"].astype(np.float64), intercept=z["intercept"].astype(np.float64),
+                    dense_mean=z["dense_mean"].astype(np.float64) if has_dense else None,
+                    dense_scale=z["dense_scale"].astype(np.float64) if has_dense else None,
+                    dense_weight=float(header.get("dense_weight", 1.0)), thresholds=z["thresholds"].astype(np.float64),
+                    dense_proj=z["dense_proj"].astype(np.float64) if "dense_proj" in z.files else None, meta=header.get("meta", {}))
 
 
 def user_heads_dir(features: str) -> Path:
