@@ -47,10 +47,25 @@ class FakeModel:
         self.history.append(prompt)
         return self.queue.pop(0) if self.queue else "Thank you so much for your time."
 
+    token_states = True
+
+    def chat(self, messages, schema=None, max_tokens: int = 400):
+        """The next queued answer (LLM-first mode); an empty JSON object when the queue is empty."""
+        from pipeline.backends.remote import ChatAnswer
+
+        self.history.append(messages[-1]["content"])
+        return ChatAnswer(self.queue.pop(0) if self.queue else "{}", "stop")
+
 
 def _word_vector(word: str, dim: int) -> np.ndarray:
     seed = int(hashlib.sha1(word.encode()).hexdigest()[:8], 16)
     return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory, monkeypatch):
+    """Tests never read the developer's own config file (backend URLs, jobs)."""
+    monkeypatch.setenv("FIELDNOTES_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.yaml"))
 
 
 @pytest.fixture
@@ -77,3 +92,35 @@ def run_notes(db, paths, **kw):
     from pipeline.batch import LazyDecider, run_batch
 
     return run_batch(db, [str(p) for p in paths], LazyDecider(None, use_model=False), **kw)
+
+
+def make_vector_heads(root: Path, features: str, dim: int, seed: int = 7) -> Path:
+    """Heads for `features` that read a model's vectors: the shipped lexical heads plus fixed random
+    weights on the pooled vectors (2*dim per unit, 4*dim per person). Not trained, but they make
+    every decision depend on the vectors, which is what comparing two backends needs. Use them
+    with `use_heads_from(monkeypatch, root)`. (`meta` is saved as null: `heads.load_head_file` passes
+    the header's meta where the projection goes, and null there means "no projection".)"""
+    import json
+
+    from pipeline.decide.heads import heads_dir, load_heads
+
+    out = root / "heads" / features
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for name, head in load_heads("lexical").items():
+        width = (4 if name == "person" else 2) * dim
+        head.dense_mean, head.dense_scale, head.dense_proj, head.meta = np.zeros(width), np.ones(width), None, None
+        head.coef = np.hstack([head.coef, rng.standard_normal((len(head.classes), width)) * (1.2 / np.sqrt(width))])
+        head.save(out / f"{name}.npz")
+    meta = json.loads(heads_dir("lexical").joinpath("meta.json").read_text())
+    (out / "meta.json").write_text(json.dumps(dict(meta, features=features, note="test heads: lexical + random vector projection")))
+    return root
+
+
+def use_heads_from(monkeypatch, root: Path) -> None:
+    """Make the heads under `root` win over the shipped ones for this test."""
+    from pipeline.decide.heads import fingerprint, load_heads
+
+    monkeypatch.setenv("FIELDNOTES_DATA", str(root))
+    load_heads.cache_clear()
+    fingerprint.cache_clear()
