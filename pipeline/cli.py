@@ -616,12 +616,24 @@ def train(model_name, no_llm, corpora, with_corrections, db, out):
 @click.option("-m", "--model", "model_name")
 @click.option("--search-notes", type=int, default=10000, show_default=True)
 @click.option("--out", type=click.Path(), default="docs/performance.md", show_default=True)
+@click.option("--backend", "backend_kind", type=click.Choice(["local", "openai"]), default=None,
+              help="openai: notes/minute through one and two local llama_cpp.server processes against in-process (docs/scale.md).")
+@click.option("--jobs", "jobs_list", default=None, metavar="N,N,...", help="Jobs values to measure with --backend openai (default 1,2,4).")
+@click.option("--servers", "servers_list", default="1,2", show_default=True, metavar="N,N", help="Local servers to start with --backend openai.")
 @domain_errors
-def bench(notes, folder, model_name, search_notes, out):
-    """Speed against the llama.cpp floor; writes JSON and docs/performance.md.
+def bench(notes, folder, model_name, search_notes, out, backend_kind, jobs_list, servers_list):
+    """Speed against the llama.cpp floor; writes JSON and docs/performance.md (--backend openai: servers vs in-process).
 
     Example: fieldnotes bench --notes 8
     """
+    if backend_kind == "openai" or jobs_list:
+        from pipeline.dev.bench_backends import run_backend_bench
+
+        jobs = [int(j) for j in (jobs_list or "1,2,4").split(",")]
+        servers = [int(n) for n in servers_list.split(",")]
+        click.echo(run_backend_bench(jobs, servers, max(notes, 16) if notes == 8 else notes, folder, model_name or "smollm2",
+                                     Path("docs/scale-bench.json"), progress=_stderr_progress()))
+        return
     from pipeline.dev.bench import run_bench
 
     click.echo(run_bench(notes, folder, model_name, search_notes, Path(out)))

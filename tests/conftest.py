@@ -95,26 +95,11 @@ def run_notes(db, paths, **kw):
 
 
 def make_vector_heads(root: Path, features: str, dim: int, seed: int = 7) -> Path:
-    """Heads for `features` that read a model's vectors: the shipped lexical heads plus fixed random
-    weights on the pooled vectors (2*dim per unit, 4*dim per person). Not trained, but they make
-    every decision depend on the vectors, which is what comparing two backends needs. Use them
-    with `use_heads_from(monkeypatch, root)`. (`meta` is saved as null: `heads.load_head_file` passes
-    the header's meta where the projection goes, and null there means "no projection".)"""
-    import json
+    """Vector-reading stand-in heads for `features` under `root` (see `bench_backends.write_standin_heads`);
+    use them with `use_heads_from(monkeypatch, root)`."""
+    from pipeline.dev.bench_backends import write_standin_heads
 
-    from pipeline.decide.heads import heads_dir, load_heads
-
-    out = root / "heads" / features
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    for name, head in load_heads("lexical").items():
-        width = (4 if name == "person" else 2) * dim
-        head.dense_mean, head.dense_scale, head.dense_proj, head.meta = np.zeros(width), np.ones(width), None, None
-        head.coef = np.hstack([head.coef, rng.standard_normal((len(head.classes), width)) * (1.2 / np.sqrt(width))])
-        head.save(out / f"{name}.npz")
-    meta = json.loads(heads_dir("lexical").joinpath("meta.json").read_text())
-    (out / "meta.json").write_text(json.dumps(dict(meta, features=features, note="test heads: lexical + random vector projection")))
-    return root
+    return write_standin_heads(root, features, dim, seed)
 
 
 def use_heads_from(monkeypatch, root: Path) -> None:

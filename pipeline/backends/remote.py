@@ -110,6 +110,11 @@ class OpenAIBackend:
         return f"{self.alias or self.model}-openai"
 
     @property
+    def response_format(self) -> str | None:
+        """The response_format style the server accepted last ('json_schema', 'json_object' or 'none')."""
+        return self._format
+
+    @property
     def token_states(self) -> bool:
         return self.probe().protocol != NO_STATES
 

@@ -48,6 +48,7 @@ def extract_record_llm(note: Any, decider: Any, backend: Any) -> tuple[Record, d
             continue
         log["sections"][section] = _apply(record, doc, decider, section, prompt.sections[section].kind, answer, log, claims)
     _break_ties(record, doc, decider, claims)
+    log["response_format"] = getattr(backend, "response_format", None)
     if record.extraction is not None:
         record.extraction.prompt_version = f"{prompt.version}+{record.extraction.prompt_version}"
         record.extraction.seconds = round(time.perf_counter() - started, 3)
