@@ -144,9 +144,12 @@ def _measure(tmp: Path, paths: list[str], label: str, jobs: int, model: str, url
 
 def _model_dim(gguf: Path) -> int:
     """The model's hidden size, read from the GGUF header without loading the weights."""
-    from llama_cpp import Llama
+    import llama_cpp
 
-    llm = Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+    from pipeline.decide.runtime import _quiet_llama_log
+
+    _quiet_llama_log(llama_cpp)
+    llm = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
     try:
         return int(next(v for k, v in llm.metadata.items() if k.endswith(".embedding_length")))
     finally:
