@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -107,8 +107,8 @@ def remove_item(db: Any, source: str, kind: str, index: int) -> dict[str, Any]:
     return {"kind": kind, "text": items[index].text}
 
 
-def draft_email(db: Any, task_id: str, model_name: str | None) -> str:
-    """A thank-you or introduction e-mail drafted by the local model from the note's facts."""
+def draft_email(db: Any, task_id: str, model_name: str | None, loader: Callable[[str | None], Any] | None = None) -> str:
+    """A thank-you or introduction e-mail drafted by the model (local, or `loader`'s backend) from the note's facts."""
     from pipeline.decide.runtime import load_model
     from pipeline.drafts import DRAFT_KINDS, compose_draft
 
@@ -119,7 +119,7 @@ def draft_email(db: Any, task_id: str, model_name: str | None) -> str:
         raise FieldnotesError(f"task {row['id']} is a {row['kind']} task; drafts are for {', '.join(DRAFT_KINDS)} tasks")
     rec = load_record_by_id(db, row["note_id"])
     try:
-        model = load_model(model_name)
+        model = (loader or load_model)(model_name)
     except ModelError as e:
         raise ModelError(f"cannot draft without the local model: {e}") from e
     return compose_draft(rec, row, model)

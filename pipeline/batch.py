@@ -43,22 +43,61 @@ NO_MODEL = "none (--no-llm)"
 
 
 class LazyDecider:
-    """Loads the model and its heads on first use, once per run (`--no-llm`: the lexical heads)."""
+    """Loads the model (through its backend) and its heads on first use, once per run (`--no-llm`: the lexical heads).
 
-    def __init__(self, model_name: str | None, use_model: bool = True, loader: Callable[[str | None], Any] | None = None) -> None:
+    A server that gives no per-token states, or a model without trained heads behind a server,
+    is decided by the lexical heads, and `record_label` says so in every record.
+    """
+
+    def __init__(self, model_name: str | None, use_model: bool = True, loader: Callable[[str | None], Any] | None = None,
+                 backend: Any = None, threads: int | None = None) -> None:
+        from pipeline.backends.config import BackendSettings
+
         self.model_name, self.use_model, self._loader = model_name, use_model, loader
+        self.settings = backend or BackendSettings()
+        self.threads = threads
+        self.record_label: str | None = None
         self._decider = None
+        self._model = None
+
+    @property
+    def remote(self) -> bool:
+        return self.use_model and self.settings.kind == "openai"
+
+    @property
+    def mode(self) -> str:
+        """'llm' (the model writes the record, the heads fall back) or 'heads'."""
+        if not self.use_model or self.settings.mode == "heads":
+            return "heads"
+        if self.settings.mode == "llm":
+            return "llm"
+        from pipeline.decide.registry import load_registry
+
+        spec = load_registry().models.get(self.model_name or self.settings.model or "")
+        return "llm" if spec is not None and spec.llm_first else "heads"
 
     @property
     def fingerprint(self) -> str:
         from pipeline.decide.heads import LEXICAL, fingerprint
         from pipeline.decide.registry import default_model_name
 
-        return fingerprint(self.model_name or default_model_name() if self.use_model else LEXICAL)
+        if not self.use_model:
+            features = LEXICAL
+        elif self.remote:
+            features = self.get().features
+        else:
+            features = self.model_name or default_model_name()
+        if self.mode == "llm":
+            from pipeline.llmfirst import prompt_version
+
+            return f"{fingerprint(features)}+{prompt_version()}"
+        return fingerprint(features)
 
     @property
     def label(self) -> str:
-        """The model's real name (its registry alias, or a .gguf file's stem), loaded or not."""
+        """The model's real name (its registry alias, a .gguf file's stem, or the backend's label), loaded or not."""
+        if self.record_label:
+            return self.record_label
         if not self.use_model:
             return NO_MODEL
         if self._decider is not None and self._decider.model is not None:
@@ -70,25 +109,50 @@ class LazyDecider:
         except FieldnotesError:
             return self.model_name or "default"
 
+    def model(self) -> Any:
+        """The backend's model, loaded once (None with --no-llm)."""
+        if self._model is None and self.use_model:
+            from pipeline.backends import load_backend
+
+            self._model = self._loader(self.model_name) if self._loader else load_backend(self.settings, self.model_name, self.threads)
+        return self._model
+
     def get(self) -> Any:
         if self._decider is None:
             from pipeline.decide import Decider
 
-            model = None
-            if self.use_model:
-                from pipeline.decide.runtime import load_model
-
-                model = (self._loader or load_model)(self.model_name)
-            self._decider = Decider.load(model)
+            model = self.model()
+            if model is not None and self.remote:
+                self._decider = self._remote_decider(model)
+            else:
+                self._decider = Decider.load(model)
         return self._decider
+
+    def _remote_decider(self, model: Any) -> Any:
+        """The model's own heads when the server gives token states and heads exist for it, else the lexical heads (labelled)."""
+        from pipeline.decide import Decider
+        from pipeline.decide.heads import load_heads
+
+        if not model.token_states:
+            why = f"lexical heads: the server gives no per-token states ({model.probe().reason})"
+        elif not model.feature_name or not load_heads(model.feature_name):
+            why = f"lexical heads: no trained heads for '{model.model or model.probe().server_model}' (pass -m with a registry alias)"
+        else:
+            return Decider.load(model)
+        self.record_label = f"{model.name}; {why}"
+        return Decider.load(None)
 
 
 Progress = Callable[[str, int, int], None]
 
 
 def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = False, max_bytes: int = DEFAULT_MAX_BYTES,
-              stdin: bytes | None = None, progress: Progress | None = None) -> RunSummary:
-    """Process every note under `paths` into `db`; returns counts, per-file errors and skipped files."""
+              stdin: bytes | None = None, progress: Progress | None = None, jobs: int = 1) -> RunSummary:
+    """Process every note under `paths` into `db`; returns counts, per-file errors and skipped files.
+
+    With `jobs` > 1 the notes are extracted concurrently (`backends.pool`) while this process
+    alone writes the database, one note per transaction.
+    """
     started = time.perf_counter()
     summary = RunSummary()
     files, errors, skipped = find_note_files([p for p in paths if p != "-"])
@@ -99,10 +163,15 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
     heads = decider.fingerprint
     try:
         items = list(files) + ([stdin] if stdin is not None else [])
-        for i, item in enumerate(items, 1):
-            if progress:
-                progress("-" if isinstance(item, bytes) else str(item), i, len(items))
-            _process_one(db, item, decider, heads, force, max_bytes, summary)
+        from pipeline.backends.pool import parallel_jobs, run_parallel
+
+        if parallel_jobs(decider, jobs, len(items)) > 1:
+            run_parallel(db, items, decider, heads, force, max_bytes, summary, progress, parallel_jobs(decider, jobs, len(items)))
+        else:
+            for i, item in enumerate(items, 1):
+                if progress:
+                    progress(item_label(item), i, len(items))
+                _process_one(db, item, decider, heads, force, max_bytes, summary)
     finally:
         summary.seconds = time.perf_counter() - started
         summary.model = decider.label
@@ -118,37 +187,67 @@ def process_note(db: Any, note: Note, decider: LazyDecider, heads: str, force: b
     if plan.action == "moved":
         move_note(db, plan.note_id, note.key, note.source)
         return "moved"
-    from pipeline.run import extract_record
-
-    record, provenance = extract_record(note, decider.get())
+    record, provenance = extract_note(note, decider)
     save_note(db, note, record, provenance, heads)
     return "processed"
+
+
+def extract_note(note: Note, decider: LazyDecider) -> tuple[Any, dict[str, Any]]:
+    """The record of one note in the run's mode (decisions by the heads, or LLM-first with the heads as fallback)."""
+    if decider.mode == "llm":
+        from pipeline.llmfirst import extract_record_llm
+
+        record, provenance = extract_record_llm(note, decider.get(), decider.model())
+    else:
+        from pipeline.run import extract_record
+
+        record, provenance = extract_record(note, decider.get())
+    if decider.record_label and record.extraction is not None:
+        record.extraction.model = decider.record_label
+    return record, provenance
+
+
+def item_label(item: Any) -> str:
+    return "-" if isinstance(item, bytes) else str(item)
+
+
+def read_item(item: Any, max_bytes: int) -> Note:
+    """A file path or piped bytes as a Note."""
+    return read_stdin_note(item, max_bytes=max_bytes) if isinstance(item, bytes) else read_note(item, max_bytes=max_bytes)
 
 
 def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bool, max_bytes: int, summary: RunSummary) -> None:
     label = "-" if isinstance(item, bytes) else display_path(item)
     try:
-        note = read_stdin_note(item, max_bytes=max_bytes) if isinstance(item, bytes) else read_note(item, max_bytes=max_bytes)
+        note = read_item(item, max_bytes)
         outcome = process_note(db, note, decider, heads, force)
-    except (ModelError, StoreError):
-        raise
-    except FieldnotesError as e:
-        summary.failed.append({"path": label, "error": str(e)})
+    except Exception as e:  # noqa: BLE001 - sorted by record_failure
+        record_failure(label, e, summary)
         return
-    except sqlite3.OperationalError as e:
+    count_outcome(summary, note, outcome)
+
+
+def record_failure(label: str, e: BaseException, summary: RunSummary) -> None:
+    """A note that failed is listed with what to do and the batch goes on; a model or store failure stops it."""
+    if isinstance(e, (ModelError, StoreError)):
+        raise e
+    if isinstance(e, FieldnotesError):
+        error = str(e)
+    elif isinstance(e, sqlite3.OperationalError):
         if "full" in str(e).lower():
             raise StoreError(f"the disk is full after {summary.processed} notes; free some space and run again (finished notes are stored)") from None
-        summary.failed.append({"path": label, "error": f"{label}: could not be stored ({e}); run again to retry it"})
-        return
-    except (RecursionError, MemoryError) as e:
-        summary.failed.append({"path": label, "error": f"{label}: too large or too deeply nested to read ({type(e).__name__}); split the file"})
-        return
-    except Exception as e:  # a bug must not stop the batch or lose the other notes
+        error = f"{label}: could not be stored ({e}); run again to retry it"
+    elif isinstance(e, (RecursionError, MemoryError)):
+        error = f"{label}: too large or too deeply nested to read ({type(e).__name__}); split the file"
+    else:  # a bug must not stop the batch or lose the other notes
         if os.environ.get("FIELDNOTES_DEBUG"):
-            raise
-        summary.failed.append({"path": label, "error": f"{label}: could not be processed ({type(e).__name__}: {str(e)[:80]}); "
-                                                       "this is a Fieldnotes bug: run with FIELDNOTES_DEBUG=1 to see where"})
-        return
+            raise e
+        error = (f"{label}: could not be processed ({type(e).__name__}: {str(e)[:80]}); "
+                 "this is a Fieldnotes bug: run with FIELDNOTES_DEBUG=1 to see where")
+    summary.failed.append({"path": label, "error": error})
+
+
+def count_outcome(summary: RunSummary, note: Note, outcome: str) -> None:
     summary.sources.append(note.source)
     if outcome == "processed":
         summary.processed += 1

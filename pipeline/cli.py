@@ -80,6 +80,26 @@ def output_options(fn=None, *, limit: bool = True):
     return decorate(fn) if fn is not None else decorate
 
 
+def backend_options(fn):
+    """--backend / --base-url / --api-key-env / --timeout, the same on every command that uses the model."""
+    for opt in reversed([
+        click.option("--backend", "backend_kind", type=click.Choice(["local", "openai"]), default=None,
+                     help="local: the model in this process (default); openai: an OpenAI-compatible server (config: backend.kind)."),
+        click.option("--base-url", "base_urls", multiple=True, metavar="URL",
+                     help="Server URL, e.g. http://127.0.0.1:8080 (repeat for several: notes go round-robin; config: backend.base_url)."),
+        click.option("--api-key-env", metavar="VAR", default=None, help="Environment variable holding the server's API key."),
+        click.option("--timeout", type=float, default=None, help="Seconds to wait for one server answer (default 120)."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def _backend_settings(kind, base_urls, model_name, api_key_env, timeout, mode=None):
+    from pipeline.backends import resolve_settings
+
+    return resolve_settings(kind, base_urls, model_name, api_key_env, timeout, mode)
+
+
 def emit(rows, fmt: str | None, columns, text_fn=None, no_bom: bool = False) -> None:
     """Print rows in the chosen format (a table or `text_fn` on a terminal by default)."""
     from pipeline.export.tables import render_rows
@@ -126,10 +146,16 @@ def cli(db) -> None:
 @click.option("--force", is_flag=True, help="Re-process notes even when unchanged.")
 @click.option("--max-bytes", type=int, default=None, help="Skip files larger than this (default 1 MB).")
 @click.option("--threads", type=int, default=None, help="llama.cpp threads (default: physical cores - 1, at least 1).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Notes extracted at once (server: concurrent requests; local: worker processes). Config: run.jobs.")
+@click.option("--mode", type=click.Choice(["auto", "heads", "llm"]), default=None,
+              help="heads: trained heads decide; llm: the model writes the record, grounded in the note, heads as fallback; "
+                   "auto: llm for models the registry marks big enough.")
+@backend_options
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @domain_errors
-def run(paths, db, model_name, no_llm, force, max_bytes, threads, as_json):
-    """Ingest note files and folders, extract records with the local model, store them.
+def run(paths, db, model_name, no_llm, force, max_bytes, threads, jobs, mode, backend_kind, base_urls, api_key_env, timeout, as_json):
+    """Ingest note files and folders, extract records with the local model (or a server), store them.
 
     Exit status: 0 all notes stored, 1 some files failed (listed), 2 usage error.
 
@@ -137,15 +163,21 @@ def run(paths, db, model_name, no_llm, force, max_bytes, threads, as_json):
     """
     if threads:
         os.environ["FIELDNOTES_THREADS"] = str(threads)
+    if no_llm and mode == "llm":
+        raise click.UsageError("--mode llm needs a model; drop --no-llm")
     try:
+        from pipeline.backends.config import load_settings
         from pipeline.batch import LazyDecider, run_batch
         from pipeline.ingest import DEFAULT_MAX_BYTES
 
+        settings = _backend_settings(backend_kind, base_urls, model_name, api_key_env, timeout, mode)
+        decider = LazyDecider(model_name or (settings.model if settings.kind == "openai" else None), not no_llm, backend=settings, threads=threads)
         conn = _open(db, create=True)
         stdin = sys.stdin.buffer.read() if "-" in paths else None
         show = sys.stderr.isatty() and not as_json
         with _Progress(show) as progress:
-            summary = run_batch(conn, list(paths), LazyDecider(model_name, not no_llm), force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress)
+            summary = run_batch(conn, list(paths), decider, force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress,
+                                jobs or load_settings().run.jobs)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. Every finished note is stored in {_db_path(db)}; run the same command again to continue.", err=True)
         sys.exit(130)
@@ -594,16 +626,75 @@ def edit(source, db, sets, removes, not_refs, refs):
 @cli.command()
 @click.argument("task_id")
 @db_option
-@click.option("-m", "--model", "model_name", help="Model alias or .gguf path.")
+@click.option("-m", "--model", "model_name", help="Model alias or .gguf path (with --backend openai: the server's model name).")
+@backend_options
 @domain_errors
-def draft(task_id, db, model_name):
-    """Draft the thank-you or introduction e-mail for a task with the local model.
+def draft(task_id, db, model_name, backend_kind, base_urls, api_key_env, timeout):
+    """Draft the thank-you or introduction e-mail for a task with the local model (or a server).
 
     Example: fieldnotes draft 3f2a9c10b4
     """
     from pipeline.actions import draft_email
+    from pipeline.backends import load_backend
 
-    click.echo(draft_email(_open(db), task_id, model_name))
+    settings = _backend_settings(backend_kind, base_urls, model_name, api_key_env, timeout)
+    name = model_name or (settings.model if settings.kind == "openai" else None)
+    click.echo(draft_email(_open(db), task_id, name, loader=lambda n: load_backend(settings, n)))
+
+
+@cli.group()
+def config():
+    """Your settings (backend, server URLs, jobs), kept in your config folder; `config list` shows them all.
+
+    Example: fieldnotes config set backend.base_url http://127.0.0.1:8080
+    """
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@domain_errors
+def config_set(key, value):
+    """Store one setting, e.g. backend.kind openai, backend.base_url URL[,URL], backend.model NAME, run.jobs 4.
+
+    Example: fieldnotes config set backend.base_url http://127.0.0.1:8080,http://127.0.0.1:8081
+    """
+    from pipeline.backends.config import config_path, set_setting
+
+    stored = set_setting(key, value)
+    click.echo(f"{key} = {json.dumps(stored)} ({config_path()})")
+
+
+@config.command("unset")
+@click.argument("key")
+@domain_errors
+def config_unset(key):
+    """Remove one setting (back to its default).
+
+    Example: fieldnotes config unset backend.base_url
+    """
+    from pipeline.backends.config import unset_setting
+
+    unset_setting(key)
+    click.echo(f"{key} unset")
+
+
+@config.command("list")
+@output_options
+@domain_errors
+def config_list(fmt, no_bom, limit):
+    """Every setting with its value; * marks the ones you set.
+
+    Example: fieldnotes config list --json
+    """
+    from pipeline.backends.config import config_path, setting_rows
+
+    rows = setting_rows()[: limit or None]
+
+    def text(rs):
+        return "\n".join([f"# {config_path()}"] + [f"{'*' if r['set'] else ' '} {r['key']} = {json.dumps(r['value'])}" for r in rs])
+
+    emit(rows, fmt, ["key", "value", "set"], text, no_bom)
 
 
 @cli.command()
@@ -668,12 +759,24 @@ def train(model_name, no_llm, corpora, with_corrections, db, out):
 @click.option("-m", "--model", "model_name")
 @click.option("--search-notes", type=int, default=10000, show_default=True)
 @click.option("--out", type=click.Path(), default="docs/performance.md", show_default=True)
+@click.option("--backend", "backend_kind", type=click.Choice(["local", "openai"]), default=None,
+              help="openai: notes/minute through one and two local llama_cpp.server processes against in-process (docs/scale.md).")
+@click.option("--jobs", "jobs_list", default=None, metavar="N,N,...", help="Jobs values to measure with --backend openai (default 1,2,4).")
+@click.option("--servers", "servers_list", default="1,2", show_default=True, metavar="N,N", help="Local servers to start with --backend openai.")
 @domain_errors
-def bench(notes, folder, model_name, search_notes, out):
-    """Speed against the llama.cpp floor; writes JSON and docs/performance.md.
+def bench(notes, folder, model_name, search_notes, out, backend_kind, jobs_list, servers_list):
+    """Speed against the llama.cpp floor; writes JSON and docs/performance.md (--backend openai: servers vs in-process).
 
     Example: fieldnotes bench --notes 8
     """
+    if backend_kind == "openai" or jobs_list:
+        from pipeline.dev.bench_backends import run_backend_bench
+
+        jobs = [int(j) for j in (jobs_list or "1,2,4").split(",")]
+        servers = [int(n) for n in servers_list.split(",")]
+        click.echo(run_backend_bench(jobs, servers, max(notes, 16) if notes == 8 else notes, folder, model_name or "smollm2",
+                                     Path("docs/scale-bench.json"), progress=_stderr_progress()))
+        return
     from pipeline.dev.bench import run_bench
 
     click.echo(run_bench(notes, folder, model_name, search_notes, Path(out)))

@@ -27,3 +27,11 @@ class StoreError(FieldnotesError):
 
 class QueryError(FieldnotesError):
     """A query the user wrote cannot be run (bad search syntax, bad date)."""
+
+
+class BackendError(FieldnotesError):
+    """A model server did not give a usable answer for one note (after retries); the batch goes on."""
+
+
+class ConfigError(FieldnotesError):
+    """The user's config file or a `config set` value is not valid."""

@@ -51,10 +51,25 @@ class FakeModel:
         self.history.append(prompt)
         return self.queue.pop(0) if self.queue else "Thank you so much for your time."
 
+    token_states = True
+
+    def chat(self, messages, schema=None, max_tokens: int = 400):
+        """The next queued answer (LLM-first mode); an empty JSON object when the queue is empty."""
+        from pipeline.backends.remote import ChatAnswer
+
+        self.history.append(messages[-1]["content"])
+        return ChatAnswer(self.queue.pop(0) if self.queue else "{}", "stop")
+
 
 def _word_vector(word: str, dim: int) -> np.ndarray:
     seed = int(hashlib.sha1(word.encode()).hexdigest()[:8], 16)
     return np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory, monkeypatch):
+    """Tests never read the developer's own config file (backend URLs, jobs)."""
+    monkeypatch.setenv("FIELDNOTES_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.yaml"))
 
 
 @pytest.fixture
@@ -81,3 +96,20 @@ def run_notes(db, paths, **kw):
     from pipeline.batch import LazyDecider, run_batch
 
     return run_batch(db, [str(p) for p in paths], LazyDecider(None, use_model=False), **kw)
+
+
+def make_vector_heads(root: Path, features: str, dim: int, seed: int = 7) -> Path:
+    """Vector-reading stand-in heads for `features` under `root` (see `bench_backends.write_standin_heads`);
+    use them with `use_heads_from(monkeypatch, root)`."""
+    from pipeline.dev.bench_backends import write_standin_heads
+
+    return write_standin_heads(root, features, dim, seed)
+
+
+def use_heads_from(monkeypatch, root: Path) -> None:
+    """Make the heads under `root` win over the shipped ones for this test."""
+    from pipeline.decide.heads import fingerprint, load_heads
+
+    monkeypatch.setenv("FIELDNOTES_DATA", str(root))
+    load_heads.cache_clear()
+    fingerprint.cache_clear()

@@ -29,6 +29,7 @@ try:
     cli()
 except SystemExit:
     pass
+events["http_client"] = "httpx" in sys.modules
 print("AUDIT " + json.dumps(events))
 '''
 
@@ -51,9 +52,9 @@ def allowed(path: str, tmp_path) -> bool:
 
 
 def test_no_llm_run_opens_no_socket_and_writes_only_the_database(tmp_path):
-    events, out = audited(tmp_path, "run", SAMPLE, "--db", tmp_path / "f.db", "--no-llm")
+    events, out = audited(tmp_path, "run", SAMPLE, "--db", tmp_path / "f.db", "--no-llm", "--jobs", "2")
     assert out.returncode == 0, out.stderr
-    assert events["sockets"] == []
+    assert events["sockets"] == [] and events["http_client"] is False
     assert [w for w in events["writes"] if not allowed(w, tmp_path)] == []
 
 
@@ -61,5 +62,5 @@ def test_no_llm_run_opens_no_socket_and_writes_only_the_database(tmp_path):
 def test_default_run_with_the_model_opens_no_socket(tmp_path):
     events, out = audited(tmp_path, "run", SAMPLE / "01_hospice_nurse.txt", "--db", tmp_path / "f.db")
     assert out.returncode == 0, out.stderr
-    assert events["sockets"] == []
+    assert events["sockets"] == [] and events["http_client"] is False
     assert [w for w in events["writes"] if not allowed(w, tmp_path)] == []

@@ -40,6 +40,8 @@ class ModelSpec(BaseModel):
     notes: str = ""
     # Which small decisions this model is trusted with (measured per model; see docs/quality.md).
     decisions: list[Literal["topic", "referral", "job_lead", "sentiment"]] = ["topic", "referral", "job_lead", "sentiment"]
+    # Big enough to write the record itself (LLM-first mode, `run --mode auto`); the heads stay the fallback.
+    llm_first: bool = False
 
     def locate(self) -> Path | None:
         """Where the GGUF file is, or None when it is not available (never downloads)."""
