@@ -11,12 +11,13 @@ import sqlite3
 from datetime import date
 from typing import Any, Iterator
 
+from pipeline import schema
 from pipeline.annotate.identity import person_key, same_person
 from pipeline.errors import NotFound, QueryError
 from pipeline.store import LEAD_STATUSES, load_record_by_id
 from pipeline.store.people import find_person
 
-ITEM_KINDS = ("skills", "advice", "outlook", "day_in_life", "how_to_get_in", "fit", "promise")
+ITEM_KINDS = schema.ITEM_KINDS + ("outlook", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
 MAX_QUERY_TERMS = 64
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")

@@ -9,7 +9,6 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 Sentiment = Literal["positive", "negative", "mixed", "neutral"]
-ITEM_KINDS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
 
 
 class Span(BaseModel):
@@ -112,3 +111,8 @@ class Record(BaseModel):
     promises: list[Promise] = Field(default_factory=list)
     follow_ups: list[FollowUp] = Field(default_factory=list)
     extraction: Optional[Extraction] = None
+
+
+# The record's item lists (every `list[Item]` field, in contract order), derived so that a new list
+# field is one line above: the store, search, corrections and exports pick it up from here.
+ITEM_KINDS: tuple[str, ...] = tuple(name for name, f in Record.model_fields.items() if f.annotation == list[Item])

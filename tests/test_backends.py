@@ -198,7 +198,7 @@ def test_piece_lengths_fill_tokens_that_split_a_character():
 # -- in-process --jobs ---------------------------------------------------------------------
 
 def test_local_jobs_use_worker_processes_only_with_a_model():
-    from pipeline.backends.pool import parallel_jobs
+    from pipeline.batch.parallel import parallel_jobs
 
     assert parallel_jobs(LazyDecider(None, use_model=False), 4, 10) == 1
     assert parallel_jobs(remote("http://127.0.0.1:9"), 4, 10) == 4

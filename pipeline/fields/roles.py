@@ -51,6 +51,11 @@ def role_features(doc: Doc, cands: list[Candidate]) -> list[dict[str, float]]:
             f[f"between:{between.strip().lower()[:8]}"] = 1.0
         if c.seg.label:
             f[f"seglabel:{c.seg.label.lower()[:20]}"] = 1.0
+        words = doc.text[c.start:c.end].split()
+        caps = sum(w[:1].isupper() for w in words)
+        f[f"caps_share:{int(4 * caps / max(1, len(words)))}"] = 1.0
+        after = doc.text[c.end:c.end + 4]
+        f[f"after:{after.strip()[:2] or 'end'}"] = 1.0
         feats.append(f)
     return feats
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from pipeline.llmfirst.ground import Grounded, ground
 from pipeline.llmfirst.prompt import load_record_prompt
-from pipeline.schema import Item, Record, Referral, Span
+from pipeline.schema import ITEM_KINDS, Item, Record, Referral, Span
 
-LIST_SECTIONS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit")
+LIST_SECTIONS = ITEM_KINDS
 
 
 def prompt_version() -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pipeline import schema
 from pipeline.annotate.identity import same_person
 from pipeline.errors import FieldnotesError
 from pipeline.schema import Item, Record, Referral, Span
 
-ITEM_KINDS = ("day_in_life", "skills", "advice", "how_to_get_in", "fit", "outlook")
+ITEM_KINDS = schema.ITEM_KINDS + ("outlook",)
 OPS = ("set", "remove_item", "add_item", "move_item", "referral")
 
 

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pipeline.schema import ITEM_KINDS
 from pipeline.annotate.identity import person_key
 from pipeline.errors import NotFound
 from pipeline.followups import Task, build_tasks, merge_task_state
@@ -140,7 +141,7 @@ def task_row(t: Task, note_id: int | None) -> dict[str, Any]:
 
 
 def _all_items(rec: Record):
-    for kind in ("day_in_life", "skills", "advice", "how_to_get_in", "fit"):
+    for kind in ITEM_KINDS:
         for it in getattr(rec, kind):
             yield kind, it
     for it in rec.outlook.points:

@@ -150,7 +150,7 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
               stdin: bytes | None = None, progress: Progress | None = None, jobs: int = 1) -> RunSummary:
     """Process every note under `paths` into `db`; returns counts, per-file errors and skipped files.
 
-    With `jobs` > 1 the notes are extracted concurrently (`backends.pool`) while this process
+    With `jobs` > 1 the notes are extracted concurrently (`batch.parallel`) while this process
     alone writes the database, one note per transaction.
     """
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
     heads = decider.fingerprint
     try:
         items = list(files) + ([stdin] if stdin is not None else [])
-        from pipeline.backends.pool import parallel_jobs, run_parallel
+        from pipeline.batch.parallel import parallel_jobs, run_parallel
 
         if parallel_jobs(decider, jobs, len(items)) > 1:
             run_parallel(db, items, decider, heads, force, max_bytes, summary, progress, parallel_jobs(decider, jobs, len(items)))
