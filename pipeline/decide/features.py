@@ -268,6 +268,14 @@ def span_features(doc: Doc, start: int, end: int, seg: Segment, role: str = "") 
     for mark, name in ((",", "comma"), ("(", "paren"), (" and ", "and"), (" or ", "or")):
         if mark in inner:
             f[f"inner:{name}"] = 1.0
+    lead = doc.text[seg.start:start].strip(" *_-•–—:")
+    tail = doc.text[end:seg.end].lstrip()
+    if not lead:
+        f["at_seg_start"] = 1.0
+    if not tail or tail[:1] in ",;:(.!?" or tail[:2] in ("- ", "– ", "— ") or tail.startswith(("and ", "or ", "+ ")):
+        f["ends_at_break"] = 1.0
+    if lead[-1:] in (",", ";", ":", "(") or lead.endswith((" and", " or", " +")):
+        f["starts_at_break"] = 1.0
     for name in ("title_heads", "job_heads"):
         if words and words[-1] in rules.words("cues", name):
             f[f"head:{name}"] = 1.0

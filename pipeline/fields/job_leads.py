@@ -12,6 +12,7 @@ from pipeline.schema import JobLead, Record
 
 MAX_LEAD_WORDS = 9
 MAX_LEADS = 6
+SECOND_IN_SEGMENT = 0.85  # a second opening in one sentence needs this much confidence
 MIN_SEGMENT_TOPIC = 0.15  # segments less about openings than this are not searched
 
 
@@ -23,14 +24,18 @@ def extract(doc: Doc, decider: Decider, rec: Record) -> None:
     probs = decider.score("job_lead", lead_features(doc, cands, decider), lambda: span_vectors(doc, [(c.start, c.end) for c in cands]))[:, 1]
     chosen = pick_spans(cands, probs, decider.heads["job_lead"].threshold("yes"), MAX_LEADS)
     leads: list[JobLead] = []
-    for c, _ in chosen:
+    per_segment: dict[int, int] = {}
+    for c, p in sorted(chosen, key=lambda cp: -cp[1]):
+        if per_segment.get(c.seg.index) and p < SECOND_IN_SEGMENT:
+            continue  # one opening per sentence unless the head is sure of a second
+        per_segment[c.seg.index] = per_segment.get(c.seg.index, 0) + 1
         a, b = trim(doc.text, c.start, c.end)
         title = " ".join(doc.text[a:b].split())
         if any(_same_title(title, lead.title) for lead in leads):
             continue
         leads.append(JobLead(title=title, organization=rec.contact.organization, url=_near(doc, c, "url"),
                              deadline=_deadline(doc, c, rec.interview_date), evidence=span(doc, a, b)))
-    rec.job_leads = leads
+    rec.job_leads = sorted(leads, key=lambda lead: lead.evidence.start)
 
 
 def lead_candidates(doc: Doc, decider: Decider | None = None, min_topic: float = MIN_SEGMENT_TOPIC) -> list[Candidate]:
@@ -90,5 +95,9 @@ def _deadline(doc: Doc, c: Candidate, interview: str | None) -> str | None:
 
 
 def _same_title(a: str, b: str) -> bool:
-    x, y = set(tokens(a)), set(tokens(b))
-    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.8
+    """Two mentions of one opening: most of the shorter title's words are in the longer one."""
+    x, y = set(tokens(a)) - _GENERIC, set(tokens(b)) - _GENERIC
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= 0.5
+
+
+_GENERIC = frozenset({"the", "a", "an", "of", "for", "in", "at", "program", "position", "role", "job", "opening", "list"})

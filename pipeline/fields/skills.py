@@ -10,7 +10,7 @@ from pipeline.fields.common import Candidate, item, pick_spans
 from pipeline.schema import Record
 
 MAX_SKILL_WORDS = 6
-MIN_SEGMENT_TOPIC = 0.15  # segments less about skills than this are not searched
+MIN_SEGMENT_TOPIC = 0.08  # segments less about skills than this are not searched
 
 
 def extract(doc: Doc, decider: Decider, rec: Record) -> None:
