@@ -10,8 +10,11 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+
+BYTES_KEY = "bytes:"  # a key for a path that is not valid UTF-8: its %-escaped bytes (a real path starts with "/")
 
 SKIP_ADVICE: dict[str, str] = {
     ".doc": "old Word format: open it and save it as .docx",
@@ -56,9 +59,22 @@ def find_note_files(paths: list[str], formats: dict[str, str]) -> tuple[list[Pat
     return _unique(files), problems, skipped
 
 
-def note_key(path: Path) -> str:
-    """The identity of a file on disk: its resolved real path."""
-    return os.path.realpath(path)
+def note_key(path: Path | str) -> str:
+    """The identity of a file on disk: its resolved real path, as text the database can store
+    (a name with bytes that are not UTF-8 becomes "bytes:" and its %-escaped bytes)."""
+    real = os.path.realpath(path)
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        return BYTES_KEY + urllib.parse.quote_from_bytes(os.fsencode(real), safe="/")
+    return real
+
+
+def key_path(key: str) -> str | bytes:
+    """The path a note key names, to check whether the file is still there."""
+    if key.startswith(BYTES_KEY):
+        return urllib.parse.unquote_to_bytes(key[len(BYTES_KEY):])
+    return key
 
 
 def display_path(path: str | Path) -> str:
