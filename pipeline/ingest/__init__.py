@@ -198,6 +198,8 @@ def _build_note(source: str, data: bytes, fmt: str) -> Note:
         text, metadata = _PARSERS[fmt](data, source)
     except IngestError:
         raise
+    except RecursionError:
+        raise ingest_error(source, f"{_BROKEN[fmt][0]}: it is nested too deeply", _BROKEN[fmt][1]) from None
     except Exception as exc:  # third-party parsers raise many exception types
         problem, advice = _BROKEN[fmt]
         raise ingest_error(source, f"{problem}: {short(exc)}", advice) from None

@@ -120,30 +120,52 @@ def _glob(pattern: str, formats: dict[str, str], files: list[Path], problems: li
 
 def _walk(root: Path, formats: dict[str, str], files: list[Path], problems: list[tuple[str, str]], skipped: list[Skipped],
           wanted, report_other: bool = True) -> None:
-    """Collect files under `root` (sorted, hidden ones left out) that `wanted(relative parts)` accepts."""
+    """Collect files under `root` (sorted, hidden ones left out) that `wanted(relative parts)` accepts.
+
+    Folders are visited depth first with a stack of our own (a tree thousands of folders deep
+    cannot exhaust Python's recursion), following links but never into a folder already seen."""
     seen: set[str] = set()
-
-    def on_error(exc: OSError) -> None:
-        problems.append((str(exc.filename), f"{display_path(exc.filename)}: cannot open this folder (check its permissions)"))
-
-    for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
-        real = os.path.realpath(folder)
+    stack = [(Path(root), os.path.realpath(root))]
+    while stack:
+        folder, real = stack.pop()
         if real in seen:
-            dirnames[:] = []
             continue
         seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
-        for name in sorted(filenames):
-            path = Path(folder, name)
-            rel = path.relative_to(root).parts
-            if _hidden(name) or not wanted(rel):
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((str(folder), f"{display_path(folder)}: cannot open this folder ({exc.strerror or exc}; check its permissions)"))
+            continue
+        folders = []
+        for entry in entries:
+            if _hidden(entry.name):
                 continue
-            suffix = path.suffix.lower()
-            if suffix in formats:
-                files.append(path)
-            elif report_other or glob.has_magic(name) is False:
-                skipped.append(Skipped(str(path), SKIP_ADVICE.get(suffix, f"unsupported file type '{suffix or 'no extension'}' "
-                                                                            f"(supported: {', '.join(formats)})")))
+            if _is_dir(entry):  # a real path is resolved again only through a link, so a deep tree costs its size
+                inner = folder / entry.name
+                folders.append((inner, os.path.realpath(inner) if entry.is_symlink() else os.path.join(real, entry.name)))
+            else:
+                _keep_file(folder / entry.name, root, formats, files, skipped, wanted, report_other)
+        stack.extend(reversed(folders))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows links
+    except OSError:  # a link loop or a name too long: reading it as a file reports it
+        return False
+
+
+def _keep_file(path: Path, root: Path, formats: dict[str, str], files: list[Path], skipped: list[Skipped], wanted,
+               report_other: bool) -> None:
+    if not wanted(path.relative_to(root).parts):
+        return
+    suffix = path.suffix.lower()
+    if suffix in formats:
+        files.append(path)
+    elif report_other or glob.has_magic(path.name) is False:
+        skipped.append(Skipped(str(path), SKIP_ADVICE.get(suffix, f"unsupported file type '{suffix or 'no extension'}' "
+                                                                    f"(supported: {', '.join(formats)})")))
 
 
 def _match(rel: tuple[str, ...], pat: tuple[str, ...]) -> bool:

@@ -85,6 +85,8 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) == ":memory:":
         return _shaped(sqlite3.connect(":memory:", isolation_level=None))
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: not a regular file (a folder, pipe or device); pick another --db")
     if not path.exists():
         if not create:
             raise StoreError(f"{path}: no such database (run `fieldnotes run NOTES --db {path}` first, or check --db)")
