@@ -156,7 +156,9 @@ def evil(tmp_path_factory):
 
 TERMINAL_COMMANDS = [["show", "{note}"], ["show", "{note}", "--json"], ["leads"], ["leads", "--chain", "Gabe Moreno"], ["followups"],
                      ["followups", "--all", "--status", "all"], ["search", "learn"], ["search", "portfolio", "--kind", "note"], ["export"],
-                     ["leads", "--json"], ["followups", "--nl"], ["search", "learn", "--json"], ["followups", "--format", "ics"]]
+                     ["leads", "--json"], ["followups", "--nl"], ["search", "learn", "--json"], ["followups", "--format", "ics"],
+                     ["people"], ["coverage"], ["coverage", "{note}"], ["insights"], ["plan"], ["plan", "--format", "md"],
+                     ["leads", "--format", "vcard"], ["show", "{note}", "--csv"]]
 
 
 @pytest.mark.parametrize("args", TERMINAL_COMMANDS, ids=lambda a: " ".join(a).replace("{note}", "NOTE"))
