@@ -42,13 +42,15 @@ def domain_errors(fn):
     @wraps(fn)
     def wrapper(*args, **kwargs):
         from pipeline.errors import FieldnotesError
+        from pipeline.export.safe import terminal_line
 
         try:
             return fn(*args, **kwargs)
         except FieldnotesError as e:
-            raise click.ClickException(str(e)) from e
+            raise click.ClickException(terminal_line(e)) from e
         except sqlite3.DatabaseError as e:
-            raise click.ClickException(f"database problem: {e} (check --db points at a Fieldnotes database; if it is locked, wait for the other run)") from e
+            raise click.ClickException(terminal_line(f"database problem: {e} (check --db points at a Fieldnotes database; "
+                                                     "if it is locked, wait for the other run)")) from e
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(0)
@@ -161,6 +163,8 @@ def run(paths, db, model_name, no_llm, force, max_bytes, threads, jobs, mode, ba
 
     Example: fieldnotes run notes/ interview.vtt --db jobs.db
     """
+    from pipeline.export.safe import json_text, terminal_line
+
     if threads:
         os.environ["FIELDNOTES_THREADS"] = str(threads)
     if no_llm and mode == "llm":
@@ -179,14 +183,17 @@ def run(paths, db, model_name, no_llm, force, max_bytes, threads, jobs, mode, ba
             summary = run_batch(conn, list(paths), decider, force, max_bytes or DEFAULT_MAX_BYTES, stdin, progress,
                                 jobs or load_settings().run.jobs)
     except KeyboardInterrupt:
-        click.echo(f"\nInterrupted. Every finished note is stored in {_db_path(db)}; run the same command again to continue.", err=True)
+        click.echo(f"\nInterrupted. Every finished note is stored in {terminal_line(_db_path(db))}; run the same command again to continue.",
+                   err=True)
         sys.exit(130)
     for f in summary.failed:
-        click.echo(f["error"] if f["error"].startswith(f["path"]) else f"{f['path']}: {f['error']}", err=True)
+        click.echo(terminal_line(f["error"] if f["error"].startswith(f["path"]) else f"{f['path']}: {f['error']}"), err=True)
     for s in summary.skipped:
-        click.echo(f"{s['path']}: skipped, {s['reason']}", err=True)
-    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else _run_text(conn, summary))
-    sys.exit(EXIT_SOME_FAILED if summary.failed else 0)
+        click.echo(terminal_line(f"{s['path']}: skipped, {s['reason']}"), err=True)
+    if summary.stopped:
+        click.echo(terminal_line(summary.stopped), err=True)
+    click.echo(json_text(summary.as_dict()) if as_json else _run_text(conn, summary))
+    sys.exit(EXIT_SOME_FAILED if summary.failed or summary.stopped else 0)
 
 
 class _Progress:
@@ -202,7 +209,9 @@ class _Progress:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Extracting", file=sys.stderr, show_eta=True, item_show_func=lambda x: x)
             self.bar.__enter__()
-        self.bar.update(1, Path(label).name[:40])
+        from pipeline.export.safe import terminal_line
+
+        self.bar.update(1, terminal_line(Path(label).name)[:40])
 
     def __exit__(self, *exc):
         if self.bar is not None:
@@ -211,19 +220,20 @@ class _Progress:
 
 
 def _run_text(conn, summary) -> str:
-    from pipeline.export.safe import terminal
+    from pipeline.export.safe import terminal_line as terminal
 
     parts = [f"{summary.processed} processed", f"{summary.unchanged} unchanged"]
     if summary.moved:
         parts.append(f"{summary.moved} moved")
     parts += [f"{len(summary.failed)} failed", f"{len(summary.skipped)} skipped"]
-    lines = [", ".join(parts) + f" in {summary.seconds:.1f}s ({summary.model})"]
+    lines = [", ".join(parts) + f" in {summary.seconds:.1f}s ({terminal(summary.model)})"]
     shown = set(summary.sources)
     for r in conn.query("SELECT n.source, r.contact_name, r.contact_org, r.interview_date FROM records r JOIN notes n ON n.id = r.note_id "
                         "WHERE r.complete = 1 ORDER BY n.source"):
         if r["source"] in shown:
             org = f", {r['contact_org']}" if r["contact_org"] else ""
-            lines.append(f"  {terminal(Path(r['source']).name)}: {terminal(r['contact_name'] or '?')}{terminal(org)} ({r['interview_date'] or 'no date'})")
+            lines.append(f"  {terminal(Path(r['source']).name)}: {terminal(r['contact_name'] or '?')}{terminal(org)} "
+                         f"({terminal(r['interview_date'] or 'no date')})")
     leads = conn.execute("SELECT COUNT(DISTINCT person_id) FROM referrals").fetchone()[0]
     tasks = conn.execute("SELECT COUNT(*) FROM followups WHERE status = 'open'").fetchone()[0]
     lines.append(f"{leads} referral leads, {tasks} open follow-ups (see `fieldnotes leads`, `fieldnotes followups`)")
@@ -244,14 +254,15 @@ def export(db, fmt, limit):
     """
     from itertools import islice
 
+    from pipeline.export.safe import json_text
     from pipeline.query import export_records
 
     records = islice(export_records(_open(db)), limit)
     if fmt == "json":
-        click.echo(json.dumps(list(records), ensure_ascii=False, indent=2))
+        click.echo(json_text(list(records), indent=2))
         return
     for r in records:
-        click.echo(json.dumps(r, ensure_ascii=False))
+        click.echo(json_text(r))
 
 
 @cli.command()
@@ -268,6 +279,7 @@ def show(source, db, fmt, no_bom):
     Example: fieldnotes show sample_notes/01_hospice_nurse.txt --json
     """
     from pipeline.export.records import RECORD_COLUMNS, record_rows
+    from pipeline.export.safe import json_text
     from pipeline.export.text import render_record
     from pipeline.query import export_record
     from pipeline.store import load_record, resolve_note
@@ -275,7 +287,7 @@ def show(source, db, fmt, no_bom):
     conn = _open(db)
     if fmt in ("json", "nl"):
         data = export_record(conn, resolve_note(conn, source)[0])
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2 if fmt == "json" else None))
+        click.echo(json_text(data, indent=2 if fmt == "json" else None))
     elif fmt:
         emit(record_rows(export_record(conn, resolve_note(conn, source)[0])), fmt, RECORD_COLUMNS, None, no_bom)
     else:
@@ -307,7 +319,7 @@ def search(query, db, kind, org, person, field_, skill, since, until, quote, fmt
 
 
 def _search_text(rows) -> str:
-    from pipeline.export.safe import terminal
+    from pipeline.export.safe import terminal_line as terminal
 
     if not rows:
         return "No matches. Try fewer words, a word stem with * (portf*), or --quote."
@@ -317,7 +329,7 @@ def _search_text(rows) -> str:
         snippet = terminal(r["snippet"])
         if bold:
             snippet = snippet.replace("[", "\x1b[1m").replace("]", "\x1b[0m")
-        out.append(f"{terminal(r['source'])} [{r['kind']}] {snippet}")
+        out.append(f"{terminal(r['source'])} [{terminal(r['kind'])}] {snippet}")
     return "\n".join(out)
 
 
@@ -357,7 +369,9 @@ def leads(ctx, db, status, chain_name, everything, legacy, fmt, no_bom, limit):
         if fmt:
             emit([{"position": i, "name": n} for i, n in enumerate(chain)], fmt, ["position", "name"], None, no_bom)
         else:
-            click.echo(" → ".join(chain))
+            from pipeline.export.safe import terminal_line
+
+            click.echo(" → ".join(terminal_line(name) for name in chain))
         return
     n = limit if limit is not None else (-1 if everything or fmt else 50)
     emit(iter_leads(conn, status, n), fmt, LEAD_COLUMNS, lambda rows: leads_text(rows, _color()), no_bom)
@@ -374,9 +388,10 @@ def leads_mark(lead_id, status, db):
     Example: fieldnotes leads mark 3 contacted
     """
     from pipeline.actions import mark_lead_status
+    from pipeline.export.safe import terminal_line
 
     row = mark_lead_status(_open(db), lead_id, status)
-    click.echo(f"{row['name']}: {row['status']}")
+    click.echo(f"{terminal_line(row['name'])}: {row['status']}")
 
 
 PEOPLE_COLUMNS = ["name", "role", "title", "organization", "email", "phone", "status", "referred_by", "notes", "linkedin", "lead_id"]
@@ -430,7 +445,9 @@ def import_linkedin(path, db, as_json):
     from pipeline.store.connections import save_connections
 
     summary = save_connections(_open(db), read_linkedin_connections(path), Path(path).name)
-    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else _import_text(summary, Path(path).name))
+    from pipeline.export.safe import json_text
+
+    click.echo(json_text(summary.as_dict()) if as_json else _import_text(summary, Path(path).name))
 
 
 def _import_text(summary, source: str) -> str:
@@ -526,9 +543,10 @@ def followups_done(task_id, db):
     Example: fieldnotes followups done 3f2a9c
     """
     from pipeline.actions import set_task_status
+    from pipeline.export.safe import terminal_line
 
     t = set_task_status(_open(db), task_id, "done")
-    click.echo(f"done: {t['action']}")
+    click.echo(f"done: {terminal_line(t['action'])}")
 
 
 @followups.command("reopen")
@@ -541,9 +559,10 @@ def followups_reopen(task_id, db):
     Example: fieldnotes followups reopen 3f2a9c
     """
     from pipeline.actions import set_task_status
+    from pipeline.export.safe import terminal_line
 
     t = set_task_status(_open(db), task_id, "open")
-    click.echo(f"open: {t['action']}")
+    click.echo(f"open: {terminal_line(t['action'])}")
 
 
 @followups.command("snooze")
@@ -557,9 +576,10 @@ def followups_snooze(task_id, until, db):
     Example: fieldnotes followups snooze 3f2a9c --until "next monday"
     """
     from pipeline.actions import set_task_status
+    from pipeline.export.safe import terminal_line
 
     t = set_task_status(_open(db), task_id, "snoozed", until)
-    click.echo(f"snoozed until {t['snoozed_until']}: {t['action']}")
+    click.echo(f"snoozed until {t['snoozed_until']}: {terminal_line(t['action'])}")
 
 
 @followups.command("add")
@@ -620,7 +640,9 @@ def edit(source, db, sets, removes, not_refs, refs):
             click.echo("No changes.")
             return
         n = edit_record(conn, source, None, after)
-    click.echo(f"{n} correction(s) saved for {source}")
+    from pipeline.export.safe import terminal_line
+
+    click.echo(f"{n} correction(s) saved for {terminal_line(source)}")
 
 
 @cli.command()
@@ -639,7 +661,9 @@ def draft(task_id, db, model_name, backend_kind, base_urls, api_key_env, timeout
 
     settings = _backend_settings(backend_kind, base_urls, model_name, api_key_env, timeout)
     name = model_name or (settings.model if settings.kind == "openai" else None)
-    click.echo(draft_email(_open(db), task_id, name, loader=lambda n: load_backend(settings, n)))
+    from pipeline.export.safe import terminal
+
+    click.echo(terminal(draft_email(_open(db), task_id, name, loader=lambda n: load_backend(settings, n))))
 
 
 @cli.group()
@@ -706,12 +730,13 @@ def models(fmt, no_bom, limit):
     Example: FIELDNOTES_MODEL=gemma3-270m fieldnotes models
     """
     from pipeline.decide.registry import list_models
+    from pipeline.export.safe import terminal_line as t
 
     rows = list_models()[: limit or None]
 
     def text(rs):
-        return "\n".join(f"{'*' if r['default'] else ' '} {r['alias']:<14} {'available' if r['available'] else 'missing  '}  "
-                         f"heads: {r['heads'] or 'none'}  {r['description']}" for r in rs)
+        return "\n".join(f"{'*' if r['default'] else ' '} {t(r['alias']):<14} {'available' if r['available'] else 'missing  '}  "
+                         f"heads: {t(r['heads'] or 'none')}  {t(r['description'])}" for r in rs)
 
     emit(rows, fmt, ["alias", "default", "available", "heads", "description", "path"], text, no_bom)
 
@@ -896,7 +921,9 @@ def insights(db, field_, me_file, embed, model_name, as_json, html_file, png_fil
     report = build_insights(conn, field_, skills, origin, model)
     written = _insights_files(report, html_file, png_file, svg_file)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        from pipeline.export.safe import json_text
+
+        click.echo(json_text(report, indent=2))
     else:
         click.echo(insights_text(report, "█" if sys.stdout.isatty() else "#"))
     for path in written:
@@ -930,7 +957,9 @@ def plan(db, week, fmt, n_leads, on_day):
     day = date.fromisoformat(parse_day(on_day, "--on")) if on_day else None
     result = build_plan(_open(db), today=day, week=week, leads=n_leads)
     if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        from pipeline.export.safe import json_text
+
+        click.echo(json_text(result, indent=2))
         return
     click.echo({"text": plan_text, "md": plan_markdown, "ics": plan_ics}[fmt](result), nl=fmt == "text")
 

@@ -7,8 +7,12 @@ and the limit run inside SQLite, so a query costs the same at 50 notes and at 50
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import time
+from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from typing import Any, Iterator
 
 from pipeline import schema
@@ -20,40 +24,122 @@ from pipeline.store.people import find_person
 ITEM_KINDS = schema.ITEM_KINDS + ("outlook", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
 MAX_QUERY_TERMS = 64
+SEARCH_SECONDS = 10.0  # a search that runs longer is stopped with a one-line error
+FULL_SNIPPET_CHARS = 10_000  # a longer text with more likely matches than this gets a windowed snippet (_with_snippet)
+MAX_SNIPPET_MATCHES = 2_000
+_WORD = re.compile(r"\w+")
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
 
 
 def search(db: Any, query: str, kind: str | None = None, org: str | None = None, person: str | None = None,
            since: str | None = None, until: str | None = None, field: str | None = None, skill: str | None = None,
-           limit: int = 20, quote: bool = False) -> list[dict[str, Any]]:
-    """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better)."""
+           limit: int = 20, quote: bool = False, seconds: float = SEARCH_SECONDS) -> list[dict[str, Any]]:
+    """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better).
+
+    Bounded: at most MAX_QUERY_TERMS words, a word repeated counts once in the query SQLite runs,
+    and a search that takes longer than `seconds` stops with a QueryError."""
     fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
-    if len(fts.split()) > MAX_QUERY_TERMS:
-        raise QueryError(f"the search has {len(fts.split())} terms; use at most {MAX_QUERY_TERMS}")
+    terms = len(_WORD.findall(fts))
+    if terms > MAX_QUERY_TERMS:
+        raise QueryError(f"the search has {terms} words; use at most {MAX_QUERY_TERMS} (a few specific words find the most)")
     if kind and kind not in SEARCH_KINDS:
         raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
     where, args = _filters(org, person, since, until, field, skill)
-    args.update({"q": fts, "kind": kind, "limit": limit})
+    args.update({"q": _without_repeats(fts), "kind": kind, "limit": limit})
     halves = []
     if kind != "note":
-        halves.append(f"""SELECT * FROM (SELECT n.source, i.kind, snippet(items_fts, 0, '[', ']', '…', 12) AS snippet, items_fts.rank AS rank,
+        halves.append(f"""SELECT * FROM (SELECT n.source, i.kind, 'items_fts' AS fts, i.id AS hit, length(i.text) AS size, items_fts.rank AS rank,
                    i.start, i.end, r.contact_name, r.interview_date FROM items_fts JOIN items i ON i.id = items_fts.rowid
                    JOIN notes n ON n.id = i.note_id JOIN records r ON r.note_id = n.id
                    WHERE items_fts MATCH :q AND (:kind IS NULL OR i.kind = :kind) {where} ORDER BY items_fts.rank LIMIT :limit)""")
     if kind in (None, "note"):
-        halves.append(f"""SELECT * FROM (SELECT n.source, 'note' AS kind, snippet(notes_fts, 0, '[', ']', '…', 12) AS snippet, notes_fts.rank AS rank,
+        halves.append(f"""SELECT * FROM (SELECT n.source, 'note' AS kind, 'notes_fts' AS fts, n.id AS hit, length(n.text) AS size, notes_fts.rank AS rank,
                    NULL AS start, NULL AS end, r.contact_name, r.interview_date FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
                    JOIN records r ON r.note_id = n.id WHERE notes_fts MATCH :q {where} ORDER BY notes_fts.rank LIMIT :limit)""")
     sql = " UNION ALL ".join(halves) + " ORDER BY rank, source, kind LIMIT :limit"
     try:
-        rows = list(db.query(sql, args))
+        with _time_limit(db, seconds):
+            rows = [_with_snippet(db, r, args["q"]) for r in db.query(sql, args)]
     except sqlite3.OperationalError as e:
+        if "interrupt" in str(e):
+            raise QueryError(f"the search '{_shown(query)}' took more than {seconds:g} s and was stopped; use fewer or more specific "
+                             "words (a prefix needs a few letters, e.g. portf*)") from None
         if "fts5" in str(e) or "syntax" in str(e) or "no such column" in str(e):
-            raise QueryError(f"'{query}' is not valid full-text search syntax ({e}); add --quote to search for the words as typed") from None
+            raise QueryError(f"'{_shown(query)}' is not valid full-text search syntax ({_shown(str(e))}); "
+                             "add --quote to search for the words as typed") from None
         raise
-    return [dict(r, snippet=" ".join((r["snippet"] or "").split()), rank=float(f"{r['rank']:.6g}")) for r in rows]
+    return [{"source": r["source"], "kind": r["kind"], "snippet": " ".join((r["snippet"] or "").split()), "rank": float(f"{r['rank']:.6g}"),
+             "start": r["start"], "end": r["end"], "contact_name": r["contact_name"], "interview_date": r["interview_date"]} for r in rows]
+
+
+def _with_snippet(db: Any, row: dict[str, Any], fts: str) -> dict[str, Any]:
+    """The row with its snippet, made only for the rows shown. FTS5's snippet() and highlight()
+    cost the square of a text's matches (32,000 matches of one word in a note: 9 s), so a long
+    text with many likely matches gets its snippet from a window around its first match."""
+    table = {"items_fts": "items_fts", "notes_fts": "notes_fts"}[row["fts"]]
+    if (row["size"] or 0) > FULL_SNIPPET_CHARS:
+        text = db.execute(f"SELECT text FROM {table.removesuffix('_fts')} WHERE id = ?", [row["hit"]]).fetchone()[0] or ""
+        words = [w.lower() for w in _WORD.findall(fts) if w not in ("AND", "OR", "NOT", "NEAR")]
+        lowered = text.lower()
+        stems = [w[:max(3, len(w) - 3)] for w in words]
+        if sum(lowered.count(stem) for stem in stems) > MAX_SNIPPET_MATCHES:
+            return dict(row, snippet=_window_snippet(text, lowered, stems, fts))
+    found = db.execute(f"SELECT snippet({table}, 0, '[', ']', '…', 12) FROM {table} WHERE {table} MATCH ? AND rowid = ?",
+                       [fts, row["hit"]]).fetchone()
+    return dict(row, snippet=found[0] if found else "")
+
+
+def _window_snippet(text: str, lowered: str, stems: list[str], fts: str) -> str:
+    """FTS5's snippet of the 2,000 characters around the first likely match, in a scratch table."""
+    hits = [at for at in (lowered.find(stem) for stem in stems) if at >= 0]
+    at = min(hits) if hits else 0
+    start = max(0, at - 600)
+    window = text[start:start + 2000]
+    scratch = _scratch()
+    scratch.execute("DELETE FROM w")
+    scratch.execute("INSERT INTO w (text) VALUES (?)", [window])
+    try:
+        found = scratch.execute("SELECT snippet(w, 0, '[', ']', '…', 12) FROM w WHERE w MATCH ?", [fts]).fetchone()
+    except sqlite3.OperationalError:
+        found = None
+    snippet = found[0] if found else " ".join(window[at - start:].split()[:12])
+    return ("…" if start and not snippet.startswith("…") else "") + snippet
+
+
+@lru_cache(maxsize=1)
+def _scratch() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute("CREATE VIRTUAL TABLE w USING fts5(text, tokenize='porter')")
+    return conn
+
+
+def _without_repeats(fts: str) -> str:
+    """A plain list of words (no operators, brackets or phrases) with each word once: the same
+    matches, and a word repeated thousands of times costs what it costs once."""
+    words = fts.split()
+    plain = all(w not in ("AND", "OR", "NOT") and not any(c in w for c in '()":^+') for w in words)
+    quoted = all(len(w) > 1 and w[0] == w[-1] == '"' and '"' not in w[1:-1].replace('""', "") for w in words)
+    return " ".join(dict.fromkeys(words)) if plain or quoted else fts
+
+
+def _shown(text: str, width: int = 60) -> str:
+    """User text quoted back in an error: one line, at most `width` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@contextmanager
+def _time_limit(db: Any, seconds: float) -> Iterator[None]:
+    """Stop a statement that runs longer than `seconds` (SQLite's progress handler interrupts it)."""
+    conn = getattr(db, "conn", db)
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def quote_fts(query: str) -> str:

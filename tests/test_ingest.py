@@ -469,10 +469,10 @@ def test_unreadable_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     path = write(tmp_path / "secret.txt", "private")
     if os.geteuid() == 0:  # root reads anything: simulate the failure instead
 
-        def deny(self: Path) -> bytes:
-            raise PermissionError(13, "Permission denied", str(self))
+        def deny(path: Path) -> int:
+            raise PermissionError(13, "Permission denied", str(path))
 
-        monkeypatch.setattr(Path, "read_bytes", deny)
+        monkeypatch.setattr("pipeline.ingest._open_fd", deny)
     else:
         path.chmod(0)
     try:

@@ -33,10 +33,11 @@ class RunSummary:
     seconds: float = 0.0
     sources: list[str] = field(default_factory=list)
     model: str = ""
+    stopped: str | None = None  # why the batch stopped early (the database cannot be written: a full disk)
 
     def as_dict(self) -> dict[str, Any]:
         return {"processed": self.processed, "unchanged": self.unchanged, "moved": self.moved, "failed": self.failed,
-                "skipped": self.skipped, "seconds": round(self.seconds, 2), "model": self.model}
+                "skipped": self.skipped, "seconds": round(self.seconds, 2), "model": self.model, "stopped": self.stopped}
 
 
 NO_MODEL = "none (--no-llm)"
@@ -151,7 +152,8 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
     """Process every note under `paths` into `db`; returns counts, per-file errors and skipped files.
 
     With `jobs` > 1 the notes are extracted concurrently (`batch.parallel`) while this process
-    alone writes the database, one note per transaction.
+    alone writes the database, one note per transaction. When the database cannot be written (a
+    full disk) the batch stops: `stopped` says why and every note finished before it stays stored.
     """
     started = time.perf_counter()
     summary = RunSummary()
@@ -165,13 +167,16 @@ def run_batch(db: Any, paths: list[str], decider: LazyDecider, force: bool = Fal
         items = list(files) + ([stdin] if stdin is not None else [])
         from pipeline.batch.parallel import parallel_jobs, run_parallel
 
-        if parallel_jobs(decider, jobs, len(items)) > 1:
-            run_parallel(db, items, decider, heads, force, max_bytes, summary, progress, parallel_jobs(decider, jobs, len(items)))
-        else:
-            for i, item in enumerate(items, 1):
-                if progress:
-                    progress(item_label(item), i, len(items))
-                _process_one(db, item, decider, heads, force, max_bytes, summary)
+        try:
+            if parallel_jobs(decider, jobs, len(items)) > 1:
+                run_parallel(db, items, decider, heads, force, max_bytes, summary, progress, parallel_jobs(decider, jobs, len(items)))
+            else:
+                for i, item in enumerate(items, 1):
+                    if progress:
+                        progress(item_label(item), i, len(items))
+                    _process_one(db, item, decider, heads, force, max_bytes, summary)
+        except StoreError as e:
+            summary.stopped = str(e)
     finally:
         summary.seconds = time.perf_counter() - started
         summary.model = decider.label
@@ -228,14 +233,18 @@ def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bo
 
 
 def record_failure(label: str, e: BaseException, summary: RunSummary) -> None:
-    """A note that failed is listed with what to do and the batch goes on; a model or store failure stops it."""
-    if isinstance(e, (ModelError, StoreError)):
+    """A note that failed is listed with what to do and the batch goes on; a model or store failure
+    stops it (a store failure names the note it stopped at)."""
+    if isinstance(e, ModelError):
         raise e
+    if isinstance(e, StoreError):
+        raise StoreError(f"{label}: {e}") from None
     if isinstance(e, FieldnotesError):
         error = str(e)
     elif isinstance(e, sqlite3.OperationalError):
         if "full" in str(e).lower():
-            raise StoreError(f"the disk is full after {summary.processed} notes; free some space and run again (finished notes are stored)") from None
+            raise StoreError(f"{label}: the disk is full, so this note was not saved (free some space and run the same command again; "
+                             "every note finished before it is stored)") from None
         error = f"{label}: could not be stored ({e}); run again to retry it"
     elif isinstance(e, (RecursionError, MemoryError)):
         error = f"{label}: too large or too deeply nested to read ({type(e).__name__}); split the file"

@@ -1,15 +1,14 @@
 """One output convention for every query command: a readable table on a terminal, or
 `--json`, `--nl` (one JSON object per line), `--csv`, `--tsv`. CSV and TSV open right in
 Excel and LibreOffice: UTF-8 with a byte-order mark (unless `bom=False`), every cell quoted,
-formula-looking cells neutralised."""
+formula-looking text cells neutralised (numbers stay numbers), control characters escaped."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any, Iterable, Sequence
 
-from pipeline.export.safe import spreadsheet, terminal
+from pipeline.export.safe import json_text, spreadsheet, terminal
 
 FORMATS = ("table", "json", "nl", "csv", "tsv")
 BOM = "\ufeff"
@@ -18,10 +17,10 @@ BOM = "\ufeff"
 def render_rows(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str], bom: bool = True) -> Iterable[str]:
     """The rows as text chunks in a format; streams for nl/csv/tsv."""
     if fmt == "json":
-        yield json.dumps(list(rows), ensure_ascii=False, indent=2, default=str) + "\n"
+        yield json_text(list(rows), indent=2, default=str) + "\n"
     elif fmt == "nl":
         for r in rows:
-            yield json.dumps(r, ensure_ascii=False, default=str) + "\n"
+            yield json_text(r, default=str) + "\n"
     elif fmt in ("csv", "tsv"):
         yield from _delimited(rows, columns, "," if fmt == "csv" else "\t", bom)
     else:
@@ -36,8 +35,15 @@ def _delimited(rows: Iterable[dict[str, Any]], columns: Sequence[str], delimiter
     for r in rows:
         buf.seek(0)
         buf.truncate()
-        w.writerow([spreadsheet(_cell(r.get(c))) for c in columns])
+        w.writerow([_csv_cell(r.get(c)) for c in columns])
         yield buf.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    """A number as written (a negative number is no formula); any text made safe for spreadsheets."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return spreadsheet(_cell(value))
 
 
 def _cell(value: Any) -> str:
@@ -46,7 +52,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(_cell(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json_text(value)
     return str(value)
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline.export.safe import markdown
+from pipeline.export.safe import markdown, terminal, terminal_line
 
 NO_DUE = "No due date"
 _ICS_STATUS = {"done": "COMPLETED", "orphaned": "CANCELLED"}
@@ -26,7 +26,7 @@ def to_markdown(tasks: list[dict[str, Any]]) -> str:
     if not tasks:
         lines.append("No follow-ups.")
     for label, group in group_by_due(tasks):
-        lines += [f"## {label}", ""]
+        lines += [f"## {markdown(label)}", ""]
         for t in group:
             box = "[x]" if t["status"] == "done" else "[ ]"
             line = f"- {box} {markdown(t['action'])}"
@@ -34,9 +34,9 @@ def to_markdown(tasks: list[dict[str, Any]]) -> str:
                 line += f" ({markdown(t['person'])})"
             line += f" — {markdown(t['source'])}"
             if t["status"] == "snoozed" and t.get("snoozed_until"):
-                line += f" _(snoozed until {t['snoozed_until']})_"
+                line += f" _(snoozed until {markdown(t['snoozed_until'])})_"
             elif t["status"] not in ("open", "done"):
-                line += f" _({t['status']})_"
+                line += f" _({markdown(t['status'])})_"
             lines.append(line)
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -44,7 +44,8 @@ def to_markdown(tasks: list[dict[str, Any]]) -> str:
 
 def to_ics(tasks: list[dict[str, Any]], stamp: datetime | None = None) -> str:
     """RFC 5545 calendar, one VTODO per task: DUE, STATUS (COMPLETED with COMPLETED: for done
-    tasks, CANCELLED for orphaned), DTSTART for a snoozed task's date. Same input, same bytes."""
+    tasks, CANCELLED for orphaned), DTSTART for a snoozed task's date. Same input, same bytes.
+    Control characters, which RFC 5545 text may not hold, are shown as escapes."""
     stamp = _utc(stamp)
     return _calendar([_todo(t, stamp) for t in tasks])
 
@@ -82,7 +83,7 @@ def _todo(t: dict[str, Any], stamp: datetime) -> Any:
     todo = Todo()
     todo.add("uid", f"{t['id']}@fieldnotes.local")
     todo.add("dtstamp", stamp)
-    todo.add("summary", t["action"])
+    todo.add("summary", terminal_line(t["action"]))
     due = _day(t.get("due"))
     start = _day(t.get("snoozed_until")) if t["status"] == "snoozed" else None
     if start:
@@ -93,7 +94,7 @@ def _todo(t: dict[str, Any], stamp: datetime) -> Any:
     if t["status"] == "done":
         todo.add("completed", _when(t.get("completed_at")) or stamp)
         todo.add("percent-complete", 100)
-    todo.add("description", f"{t.get('why') or ''}\nSource: {t.get('source') or ''}".strip())
+    todo.add("description", terminal(f"{t.get('why') or ''}\nSource: {t.get('source') or ''}".strip()))
     return todo
 
 

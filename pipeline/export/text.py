@@ -1,10 +1,11 @@
-"""Readable text for the terminal: one record, the lead list, the task list (control
-characters from the notes are shown as escapes, never sent to the terminal)."""
+"""Readable text for the terminal: one record, the lead list, the task list. Every value that
+comes from a note or a file name goes through `terminal_line`: control characters are shown as
+escapes, never sent to the terminal, and a value never breaks its line."""
 from __future__ import annotations
 
 from typing import Any
 
-from pipeline.export.safe import terminal as t
+from pipeline.export.safe import terminal_line as t
 from pipeline.export.tasks import group_by_due
 from pipeline.schema import Item, Record
 
@@ -15,10 +16,10 @@ def render_record(rec: Record) -> str:
     """A record as sections of quoted evidence with character offsets."""
     c = rec.contact
     who = ", ".join(x for x in (c.name, c.title, c.organization) if x) or "(contact unknown)"
-    lines = [t(rec.source), f"  Contact: {t(who)}", f"  Date: {rec.interview_date or '?'}   Field: {t(rec.field or '?')}"]
+    lines = [t(rec.source), f"  Contact: {t(who)}", f"  Date: {t(rec.interview_date or '?')}   Field: {t(rec.field or '?')}"]
     for key, label in SECTIONS:
         lines += _items(label, getattr(rec, key))
-    lines += _items(f"Outlook ({rec.outlook.sentiment or '?'})", rec.outlook.points)
+    lines += _items(f"Outlook ({t(rec.outlook.sentiment or '?')})", rec.outlook.points)
     if rec.referrals:
         lines.append("  Referral leads:")
         for r in rec.referrals:
@@ -30,7 +31,7 @@ def render_record(rec: Record) -> str:
             extra = ", ".join(x for x in (j.organization, j.url, f"deadline {j.deadline}" if j.deadline else None) if x)
             lines.append(f"    - {t(j.title)}{' (' + t(extra) + ')' if extra else ''}  @{j.evidence.start}-{j.evidence.end}")
     if rec.extraction:
-        lines.append(f"  Extracted by {rec.extraction.model} ({rec.extraction.prompt_version}) in {rec.extraction.seconds:.1f}s")
+        lines.append(f"  Extracted by {t(rec.extraction.model)} ({t(rec.extraction.prompt_version)}) in {rec.extraction.seconds:.1f}s")
     return "\n".join(lines)
 
 
@@ -55,16 +56,16 @@ def leads_text(rows: list[dict[str, Any]], color: bool = False) -> str:
     out = []
     for r in rows:
         detail = " · ".join(x for x in (_role(r["title"], r["organization"]), r["email"], r["phone"]) if x)
-        status = f"{r['status']:<9}"
+        status = f"{t(r['status']):<9}"
         status = NEW_LEAD.format(status) if color and r["status"] == "new" else status
         out.append(f"[{r['id']}] {status} {t(r['name'])}{' — ' + t(detail) if detail else ''}")
         if r.get("reason"):
             out.append(f"    why: {t(r['reason'])}")
-        refs = "; ".join(f"{t(x['referred_by'] or 'someone')} in {t(x['source'])}" + (f" ({x['interview_date']})" if x.get("interview_date") else "")
+        refs = "; ".join(f"{t(x['referred_by'] or 'someone')} in {t(x['source'])}" + (f" ({t(x['interview_date'])})" if x.get("interview_date") else "")
                          for x in r.get("referrals") or [])
         out.append(f"    referred by {refs}")
         later = [x for x in (f"interviewed in {t(r['interview'])}" if r.get("interview") else None,
-                             f"last action {r['last_action']}" if r.get("last_action") else None) if x]
+                             f"last action {t(r['last_action'])}" if r.get("last_action") else None) if x]
         if later:
             out.append("    " + " · ".join(later))
     return "\n".join(out)
@@ -83,14 +84,14 @@ def tasks_text(tasks: list[dict[str, Any]], color: bool = False, today: str | No
     out = []
     for due, group in group_by_due(tasks):
         late = bool(today) and due[:1].isdigit() and due < today and any(task["status"] == "open" for task in group)
-        label = f"{due} (overdue)" if late else due
+        label = f"{t(due)} (overdue)" if late else t(due)
         out.append(OVERDUE.format(label) if late and color else label)
         for task in group:
             box = "[x]" if task["status"] == "done" else "[ ]"
             note = ""
             if task["status"] == "snoozed":
-                note = f"  — snoozed until {task['snoozed_until']}" if task.get("snoozed_until") else "  — snoozed"
+                note = f"  — snoozed until {t(task['snoozed_until'])}" if task.get("snoozed_until") else "  — snoozed"
             elif task["status"] == "orphaned":
                 note = "  — orphaned: the note no longer mentions this"
-            out.append(f"  {box} {task['id']}  {t(task['action'])}  ({t(task['source'])}){note}")
+            out.append(f"  {box} {t(task['id'])}  {t(task['action'])}  ({t(task['source'])}){note}")
     return "\n".join(out)

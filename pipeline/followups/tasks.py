@@ -44,10 +44,11 @@ def build_tasks(record: Record, today: date | None = None, note_key: str | None 
     refs = [_referral(record, key, r, interview) for r in record.referrals]
     leads = [_job_lead(record, key, lead, interview, anchor) for lead in record.job_leads]
     promises = []
+    duplicates = _Duplicates(record, thank, refs, leads)
     for p in record.promises:
         if p.done:
             continue
-        target = _duplicate_of(p.action, record, thank, refs, leads)
+        target = duplicates.of(p.action)
         if target is not None:
             _absorb(target, p, anchor)
         else:
@@ -143,24 +144,35 @@ def _close_loop(record: Record, key: str, interview: date | None) -> Task:
                 why=f"Close the loop {days // 7} weeks after {when}: people like to hear what their advice led to.")
 
 
-def _duplicate_of(text: str, record: Record, thank: Task, refs: list[Task], leads: list[Task]) -> Task | None:
-    """The generated task a promise repeats: a thank-you, the one referral it names, or the job
-    lead whose title it covers; None when unclear."""
-    named = [t for t in refs if t.person and mentions_person(text, t.person)]
-    words = set(normalise(text).split())
-    if words & set(rules.words("followups", "thank_words")) and not named:
-        return thank
-    if len(named) == 1:
-        return named[0]
-    if not rules.lexicon("followups", "apply_words").search(text):
-        return None
-    best, best_score = None, 0.0
-    for lead, task in zip(record.job_leads, leads):
-        title = [w for w in normalise(lead.title).split() if len(w) > 2]
-        score = sum(w in words for w in title) / len(title) if title else 0.0
-        if score >= 0.5 and score > best_score:
-            best, best_score = task, score
-    return best
+class _Duplicates:
+    """Which generated task a promise repeats: a thank-you, the one referral it names, or the
+    job lead whose title it covers; None when unclear. Name and title words are indexed once,
+    so a note with thousands of referrals and promises costs time in proportion to its size."""
+
+    def __init__(self, record: Record, thank: Task, refs: list[Task], leads: list[Task]) -> None:
+        self.thank, self.refs, self.leads = thank, refs, leads
+        self.by_name_word: dict[str, list[int]] = {}
+        for i, task in enumerate(refs):
+            for word in _name_words(task.person):
+                self.by_name_word.setdefault(word, []).append(i)
+        self.titles = [[w for w in normalise(lead.title).split() if len(w) > 2] for lead in record.job_leads]
+        self.thank_words = set(rules.words("followups", "thank_words"))
+
+    def of(self, text: str) -> Task | None:
+        words = set(normalise(text).split())
+        named = sorted({i for w in words if len(w) >= 2 for i in self.by_name_word.get(w, ())})
+        if words & self.thank_words and not named:
+            return self.thank
+        if len(named) == 1:
+            return self.refs[named[0]]
+        if not rules.lexicon("followups", "apply_words").search(text):
+            return None
+        best, best_score = None, 0.0
+        for title, task in zip(self.titles, self.leads):
+            score = sum(w in words for w in title) / len(title) if title else 0.0
+            if score >= 0.5 and score > best_score:
+                best, best_score = task, score
+        return best
 
 
 def _absorb(target: Task, promise: Promise, anchor: date | None) -> None:
@@ -183,13 +195,19 @@ def _absorb(target: Task, promise: Promise, anchor: date | None) -> None:
 
 def mentions_person(text: str, name: str) -> bool:
     """A name word of `name` (the last name; the first name unless it is also a common word) in `text`."""
+    wanted = _name_words(name)
+    return bool(wanted) and any(w in wanted for w in normalise(text).split() if len(w) >= 2)
+
+
+def _name_words(name: str | None) -> set[str]:
+    """The words that name a person in a task's text: the last name, and the first name unless it is a common word."""
     tokens = person_subject(name).split()
     if not tokens:
-        return False
+        return set()
     wanted = {tokens[-1]}
     if len(tokens) > 1 and tokens[0] not in rules.words("followups", "wordlike_first_names"):
         wanted.add(tokens[0])
-    return any(w in wanted for w in normalise(text).split() if len(w) >= 2)
+    return wanted
 
 
 def _asked_channel(ref: Referral) -> str | None:

@@ -9,6 +9,7 @@ give the same text. Every problem is an `IngestError` with a one-line message
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import stat
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.errors import IngestError
-from pipeline.ingest.decode import ingest_error, looks_binary, normalise_newlines, short
-from pipeline.ingest.files import Skipped, display_path, note_key
+from pipeline.ingest.decode import ingest_error, looks_binary, normalise_newlines, repair_text, short
+from pipeline.ingest.files import Skipped, display_path, key_path, note_key
 from pipeline.ingest.files import find_note_files as _find
 from pipeline.ingest.mail import parse_eml
 from pipeline.ingest.office import parse_docx, parse_odt, parse_pdf, parse_rtf
@@ -49,7 +50,8 @@ _BROKEN: dict[str, tuple[str, str]] = {
     "eml": ("cannot read this e-mail", "save the message again as .eml or paste it into a .txt file"),
 }
 
-__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "Note", "Skipped", "display_path", "find_note_files", "read_note", "read_stdin_note"]
+__all__ = ["DEFAULT_MAX_BYTES", "FORMATS", "Note", "Skipped", "display_path", "find_note_files", "key_path", "note_key", "read_note",
+           "read_stdin_note"]
 
 
 @dataclass
@@ -72,11 +74,9 @@ class Note:
 def read_note(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     """Read one note file as plain text plus metadata; raise IngestError on any bad input."""
     path = Path(path)
-    info = _stat_file(path)
+    _stat_file(path)
     fmt = _format_for(path)
-    _check_size(path, info.st_size, max_bytes)
-    data = _read_bytes(path)
-    _check_size(path, len(data), max_bytes)
+    data, info = _read_bytes(path, max_bytes)
     note = _build_note(display_path(path), data, fmt)
     note.key = note_key(path)
     note.metadata["file_mtime"] = iso_date(dt.datetime.fromtimestamp(info.st_mtime))
@@ -108,25 +108,53 @@ def _stat_file(path: Path) -> os.stat_result:
     except PermissionError:
         raise _permission_error(path) from None
     except OSError as exc:
-        raise ingest_error(display_path(path), f"cannot open the file: {short(exc)}", "check the path") from None
+        raise _os_error(path, exc, "open") from None
+    _check_regular(path, info)
+    return info
+
+
+def _check_regular(path: Path, info: os.stat_result) -> None:
     if stat.S_ISDIR(info.st_mode):
         raise ingest_error(display_path(path), "is a folder, not a file", "pass the folder itself to read every note inside it, or name a file")
     if not stat.S_ISREG(info.st_mode):
         raise ingest_error(display_path(path), "is not a regular file (a pipe, device or socket)", "pass a note file such as .txt or .md")
-    return info
+
+
+def _os_error(path: Path, exc: OSError, doing: str) -> IngestError:
+    if exc.errno == errno.ELOOP:
+        return ingest_error(display_path(path), "a loop of symbolic links: the link leads back to itself", "fix the link or remove it")
+    if exc.errno == errno.ENAMETOOLONG:
+        return ingest_error(display_path(path), "the file name or path is too long", "rename the file or move it to a shorter path")
+    return ingest_error(display_path(path), f"cannot {doing} the file: {exc.strerror or short(exc)}", "check the path and the disk")
 
 
 def _permission_error(path: Path) -> IngestError:
     return ingest_error(display_path(path), "permission denied", "make the file readable, e.g. chmod u+r, or remove it")
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, os.stat_result]:
+    """The file's bytes, opened without blocking (a FIFO swapped in after the check never hangs
+    the run) and checked again on the open file: a regular file, within the size limit."""
     try:
-        return path.read_bytes()
+        fd = _open_fd(path)
     except PermissionError:
         raise _permission_error(path) from None
     except OSError as exc:
-        raise ingest_error(display_path(path), f"cannot read the file: {short(exc)}", "check the file") from None
+        raise _os_error(path, exc, "open") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        _check_regular(path, info)
+        _check_size(path, info.st_size, max_bytes)
+        try:
+            data = f.read(max_bytes + 1)
+        except OSError as exc:
+            raise _os_error(path, exc, "read") from None
+    _check_size(path, len(data), max_bytes)
+    return data, info
+
+
+def _open_fd(path: Path) -> int:
+    return os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
 
 
 def _format_for(path: Path) -> str:
@@ -170,12 +198,26 @@ def _build_note(source: str, data: bytes, fmt: str) -> Note:
         text, metadata = _PARSERS[fmt](data, source)
     except IngestError:
         raise
+    except RecursionError:
+        raise ingest_error(source, f"{_BROKEN[fmt][0]}: it is nested too deeply", _BROKEN[fmt][1]) from None
     except Exception as exc:  # third-party parsers raise many exception types
         problem, advice = _BROKEN[fmt]
         raise ingest_error(source, f"{problem}: {short(exc)}", advice) from None
-    text = normalise_newlines(text)
+    text = normalise_newlines(repair_text(text))
+    metadata = _repair_metadata(metadata)
     if not text.strip():
         raise ingest_error(source, "no text found in the file", "add notes to it or remove it")
     if looks_binary(text):
         raise ingest_error(source, "looks like a binary file, not text", "check the file or remove it from the folder")
     return Note(source, text, hashlib.sha256(data).hexdigest(), fmt, metadata)
+
+
+def _repair_metadata(value: Any) -> Any:
+    """Metadata the database can store: text with undecodable bytes (raw 8-bit e-mail headers) repaired."""
+    if isinstance(value, str):
+        return repair_text(value)
+    if isinstance(value, dict):
+        return {repair_text(str(k)): _repair_metadata(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_repair_metadata(v) for v in value]
+    return value

@@ -6,6 +6,7 @@ error constructor of the ingest stage: "<source>: what is wrong (what to do)".
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from charset_normalizer import from_bytes
 
 from pipeline.errors import IngestError
 
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")  # undecodable bytes as Python's surrogateescape keeps them
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -46,6 +48,23 @@ def decode(data: bytes, source: str) -> str:
     if text is None or looks_binary(text):
         raise ingest_error(source, "looks like a binary file, not text", "check the file or remove it from the folder")
     return text
+
+
+def repair_text(text: str) -> str:
+    """Text that encodes as UTF-8. Bytes a library could not decode (kept as escaped bytes, as the
+    e-mail parser does with raw 8-bit headers) are decoded run by run as UTF-8, else
+    Windows-1252, else Latin-1; any other lone surrogate becomes '?'."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    text = _ESCAPED_BYTES.sub(lambda m: _decode_run(m.group().encode("utf-8", "surrogateescape")), text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _decode_run(raw: bytes) -> str:
+    return _try_decode(raw, "utf-8") or _try_decode(raw, "cp1252") or raw.decode("latin-1")
 
 
 def normalise_newlines(text: str) -> str:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+
+BYTES_KEY = "bytes:"  # a key for a path that is not valid UTF-8: its %-escaped bytes (a real path starts with "/")
 
 SKIP_ADVICE: dict[str, str] = {
     ".doc": "old Word format: open it and save it as .docx",
@@ -56,9 +59,22 @@ def find_note_files(paths: list[str], formats: dict[str, str]) -> tuple[list[Pat
     return _unique(files), problems, skipped
 
 
-def note_key(path: Path) -> str:
-    """The identity of a file on disk: its resolved real path."""
-    return os.path.realpath(path)
+def note_key(path: Path | str) -> str:
+    """The identity of a file on disk: its resolved real path, as text the database can store
+    (a name with bytes that are not UTF-8 becomes "bytes:" and its %-escaped bytes)."""
+    real = os.path.realpath(path)
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        return BYTES_KEY + urllib.parse.quote_from_bytes(os.fsencode(real), safe="/")
+    return real
+
+
+def key_path(key: str) -> str | bytes:
+    """The path a note key names, to check whether the file is still there."""
+    if key.startswith(BYTES_KEY):
+        return urllib.parse.unquote_to_bytes(key[len(BYTES_KEY):])
+    return key
 
 
 def display_path(path: str | Path) -> str:
@@ -104,30 +120,52 @@ def _glob(pattern: str, formats: dict[str, str], files: list[Path], problems: li
 
 def _walk(root: Path, formats: dict[str, str], files: list[Path], problems: list[tuple[str, str]], skipped: list[Skipped],
           wanted, report_other: bool = True) -> None:
-    """Collect files under `root` (sorted, hidden ones left out) that `wanted(relative parts)` accepts."""
+    """Collect files under `root` (sorted, hidden ones left out) that `wanted(relative parts)` accepts.
+
+    Folders are visited depth first with a stack of our own (a tree thousands of folders deep
+    cannot exhaust Python's recursion), following links but never into a folder already seen."""
     seen: set[str] = set()
-
-    def on_error(exc: OSError) -> None:
-        problems.append((str(exc.filename), f"{display_path(exc.filename)}: cannot open this folder (check its permissions)"))
-
-    for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
-        real = os.path.realpath(folder)
+    stack = [(Path(root), os.path.realpath(root))]
+    while stack:
+        folder, real = stack.pop()
         if real in seen:
-            dirnames[:] = []
             continue
         seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not _hidden(d))
-        for name in sorted(filenames):
-            path = Path(folder, name)
-            rel = path.relative_to(root).parts
-            if _hidden(name) or not wanted(rel):
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((str(folder), f"{display_path(folder)}: cannot open this folder ({exc.strerror or exc}; check its permissions)"))
+            continue
+        folders = []
+        for entry in entries:
+            if _hidden(entry.name):
                 continue
-            suffix = path.suffix.lower()
-            if suffix in formats:
-                files.append(path)
-            elif report_other or glob.has_magic(name) is False:
-                skipped.append(Skipped(str(path), SKIP_ADVICE.get(suffix, f"unsupported file type '{suffix or 'no extension'}' "
-                                                                            f"(supported: {', '.join(formats)})")))
+            if _is_dir(entry):  # a real path is resolved again only through a link, so a deep tree costs its size
+                inner = folder / entry.name
+                folders.append((inner, os.path.realpath(inner) if entry.is_symlink() else os.path.join(real, entry.name)))
+            else:
+                _keep_file(folder / entry.name, root, formats, files, skipped, wanted, report_other)
+        stack.extend(reversed(folders))
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows links
+    except OSError:  # a link loop or a name too long: reading it as a file reports it
+        return False
+
+
+def _keep_file(path: Path, root: Path, formats: dict[str, str], files: list[Path], skipped: list[Skipped], wanted,
+               report_other: bool) -> None:
+    if not wanted(path.relative_to(root).parts):
+        return
+    suffix = path.suffix.lower()
+    if suffix in formats:
+        files.append(path)
+    elif report_other or glob.has_magic(path.name) is False:
+        skipped.append(Skipped(str(path), SKIP_ADVICE.get(suffix, f"unsupported file type '{suffix or 'no extension'}' "
+                                                                    f"(supported: {', '.join(formats)})")))
 
 
 def _match(rel: tuple[str, ...], pat: tuple[str, ...]) -> bool:

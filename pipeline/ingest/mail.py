@@ -10,7 +10,8 @@ import email.message
 import email.policy
 from typing import Any
 
-from pipeline.ingest.decode import decode, ingest_error, normalise_newlines
+from pipeline.errors import IngestError
+from pipeline.ingest.decode import decode, ingest_error, normalise_newlines, repair_text
 from pipeline.ingest.text import date_value, iso_date
 from pipeline.ingest.web import html_to_text
 
@@ -27,11 +28,15 @@ def parse_eml(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
 
 
 def _header(message: email.message.EmailMessage, name: str) -> str:
+    """A header as one line of text; raw 8-bit bytes in it (no MIME encoding) are decoded like a file's."""
+    raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
+    if isinstance(raw, str) and repair_text(raw) != raw:
+        return " ".join(repair_text(raw).split())
     try:
         value = message.get(name)
     except (ValueError, IndexError, TypeError):  # a malformed header the policy cannot parse
-        value = message.get_all(name, [None])[0] if hasattr(message, "get_all") else None
-    return " ".join(str(value).split()) if value is not None else ""
+        value = raw
+    return repair_text(" ".join(str(value).split())) if value is not None else ""
 
 
 def _metadata(message: email.message.EmailMessage) -> dict[str, Any]:
@@ -72,17 +77,56 @@ def _people(message: email.message.EmailMessage) -> list[dict[str, str]]:
 
 
 def _body(message: email.message.EmailMessage, source: str) -> str:
-    """The text/plain body, else the HTML body as text, else an error."""
+    """The text/plain body, else the HTML body as text; else every text part found through
+    forwarded messages and digests; else an error. A multipart message whose parts cannot be
+    found (no boundary) is read as the plain text a mail client would show."""
     part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        if not message.is_multipart() and message.get_content_maintype() == "text":
-            part = message
-        else:
-            raise ingest_error(source, "e-mail has no text body", "forward it as plain text or paste it into a .txt file")
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeDecodeError, KeyError, ValueError):
-        content = decode(part.get_payload(decode=True) or b"", source)
-    if part.get_content_subtype() == "html":
-        content = html_to_text(content)[0]
-    return normalise_newlines(content)
+    if part is None and not message.is_multipart() and message.get_content_maintype() in ("text", "multipart"):
+        part = message
+    if part is not None:
+        return _part_text(part, source)
+    texts = _all_texts(message, source)
+    if not texts:
+        raise ingest_error(source, "e-mail has no text body", "forward it as plain text or paste it into a .txt file")
+    return "\n\n".join(texts)
+
+
+def _all_texts(message: email.message.EmailMessage, source: str) -> list[str]:
+    """Every plain-text part (else every HTML part) in order; a forwarded message keeps its own
+    From, Date and Subject lines above its text. A part that cannot be decoded is left out."""
+    for subtype in ("plain", "html"):
+        texts = []
+        for part in message.walk():
+            if part.get_content_type() != f"text/{subtype}":
+                continue
+            try:
+                text = _part_text(part, source).strip("\n")
+            except IngestError:
+                continue
+            head = "".join(f"{name}: {value}\n" for name in ("From", "Date", "Subject")
+                           if part is not message and (value := _header(part, name)))
+            if text.strip():
+                texts.append(head + text)
+        if texts:
+            return texts
+    return []
+
+
+def _part_text(part: email.message.EmailMessage, source: str) -> str:
+    """A text part's content: its declared charset when that decodes it, else the bytes decoded
+    as a file is (UTF-8, Windows-1252, a guess), so raw 8-bit text without a charset is kept."""
+    raw = part.get_payload(decode=True) or b""
+    if not raw.strip():
+        return ""
+    charset = part.get_content_charset()
+    text = None
+    if charset and charset not in ("us-ascii", "ascii"):
+        try:
+            text = raw.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text = decode(raw, source)
+    if part.get_content_type() == "text/html":
+        text = html_to_text(text)[0]
+    return normalise_newlines(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import zipfile
 from typing import Any, Iterator
 
 from pipeline.ingest.decode import decode, ingest_error, nfc, normalise_newlines, tidy_lines
@@ -19,6 +20,7 @@ def parse_docx(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
     """Word: paragraphs and table rows in document order."""
     import docx
 
+    _check_word_archive(data, source)
     document = docx.Document(io.BytesIO(data))
     lines = _docx_lines(document.element.body, document)
     metadata: dict[str, Any] = {}
@@ -53,14 +55,31 @@ def parse_rtf(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
 def parse_pdf(data: bytes, source: str) -> tuple[str, dict[str, Any]]:
     """PDF: the text layer of every page, pages joined by a blank line."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     with _quiet_logger("pypdf"):
-        reader = PdfReader(io.BytesIO(data))
-        _unlock_pdf(reader, source)
-        pages = [normalise_newlines(page.extract_text() or "").strip("\n") for page in reader.pages]
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            _unlock_pdf(reader, source)
+            pages = [normalise_newlines(page.extract_text() or "").strip("\n") for page in reader.pages]
+        except DependencyError:
+            raise ingest_error(source, "PDF is encrypted with AES, which needs the cryptography package",
+                               "pip install cryptography, or save an unprotected copy") from None
     if not any(page.strip() for page in pages):
         raise ingest_error(source, "PDF has no text layer", "it looks scanned; run OCR on it or paste the text into a .txt file")
     return nfc("\n\n".join(pages)), {}
+
+
+def _check_word_archive(data: bytes, source: str) -> None:
+    """A .docx is a zip archive holding word/document.xml; say so plainly when it is not."""
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ingest_error(source, "not a readable .docx file: it is not a zip archive",
+                           "it may be corrupt or an old .doc renamed; open it in Word and save it as .docx") from None
+    if "word/document.xml" not in names:
+        raise ingest_error(source, "not a readable .docx file: the archive holds no word/document.xml",
+                           "it may be another format renamed to .docx; open it and save it as .docx") from None
 
 
 def _docx_lines(container: Any, document: Any) -> list[str]:
@@ -137,5 +156,6 @@ def _quiet_logger(name: str) -> Iterator[None]:
 
 
 def _unlock_pdf(reader: Any, source: str) -> None:
+    """Open a PDF that has only an owner password (RC4 or AES; AES needs `cryptography`)."""
     if reader.is_encrypted and not reader.decrypt(""):
         raise ingest_error(source, "PDF is password-protected", "save an unprotected copy or paste the text into a .txt file")

@@ -67,18 +67,36 @@ def _blocks(text: str) -> list[list[str]]:
 
 
 def _cue(block: list[str]) -> list[Cue]:
-    """One cue from its lines: an optional id, a timing line, text (the timing may be broken)."""
+    """One cue from its lines: an optional id, a timing line, text. A broken timing keeps the
+    text: an unreadable time is None, and a timing line without its arrow is not taken as text."""
     timing = next((i for i, line in enumerate(block[:2]) if "-->" in line), None)
     start = end = None
     if timing is not None:
         left, _, right = block[timing].partition("-->")
-        start, end = left.strip().replace(",", ".") or None, ((right.split() or [None])[0] or "").replace(",", ".") or None
+        start, end = _time(left), _time((right.split() or [""])[0])
         body = block[timing + 1:]
     else:
-        body = block
+        body = block[next((i for i, line in enumerate(block[:2]) if not _timing_like(line)), len(block[:2])):]
     raw = " ".join(" ".join(body).split())
     speaker, words = _speaker(raw)
     return [Cue(start, end, speaker, words)] if words else []
+
+
+def _time(text: str) -> str | None:
+    """A cue time as HH:MM:SS.mmm (or MM:SS.mmm) when it is one, else None."""
+    text = text.strip().replace(",", ".")
+    clock, _, millis = text.partition(".")
+    parts = clock.split(":")
+    if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts) or (millis and not millis.isdigit()):
+        return None
+    if any(int(p) >= 60 for p in parts[1:]):
+        return None
+    return text
+
+
+def _timing_like(line: str) -> bool:
+    """A cue number or a timing line that lost its arrow ('00:00:09.000 - 00:00:10.000')."""
+    return bool(line.strip()) and all(ch.isdigit() or ch in ":.,-–> " for ch in line.strip())
 
 
 def _speaker(raw: str) -> tuple[str | None, str]:

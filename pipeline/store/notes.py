@@ -18,6 +18,7 @@ from pipeline.schema import ITEM_KINDS
 from pipeline.annotate.identity import person_key
 from pipeline.errors import NotFound
 from pipeline.followups import Task, build_tasks, merge_task_state
+from pipeline.ingest import key_path, note_key
 from pipeline.schema import Record
 from pipeline.store.edits import apply_edits
 from pipeline.store.people import ensure_person, find_person
@@ -39,7 +40,7 @@ def plan_note(db: Any, key: str, sha256: str, heads: str, force: bool = False) -
         return Plan("unchanged" if done and not force else "changed", row[0])
     for nid, old_key, complete, old_heads in db.execute(
             "SELECT n.id, n.key, r.complete, r.heads FROM notes n LEFT JOIN records r ON r.note_id = n.id WHERE n.sha256 = ?", [sha256]):
-        if old_key and not old_key.startswith("stdin:") and not os.path.exists(old_key):
+        if _gone(old_key):
             return Plan("moved" if complete == 1 and old_heads == heads and not force else "moved_changed", nid)
     return Plan("new")
 
@@ -87,9 +88,14 @@ def save_note(db: Any, note: Any, record: Record, provenance: dict, heads: str,
 
 def _moved_from(db: Any, note: Any) -> tuple[int, str] | None:
     for nid, uid, old_key in db.execute("SELECT id, uid, key FROM notes WHERE sha256 = ?", [note.sha256]):
-        if old_key and not old_key.startswith("stdin:") and not os.path.exists(old_key):
+        if _gone(old_key):
             return nid, uid
     return None
+
+
+def _gone(key: str | None) -> bool:
+    """The file a stored note came from is no longer there (piped notes are never gone)."""
+    return bool(key) and not key.startswith("stdin:") and not os.path.exists(key_path(key))
 
 
 def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task]] | None = None) -> None:
@@ -166,7 +172,7 @@ def load_record_by_id(db: Any, note_id: int, corrected: bool = True) -> Record:
 
 def resolve_note(db: Any, given: str) -> tuple[int, str]:
     """(note id, stored source) for any path that names a stored note's file, or a unique suffix of one."""
-    real = os.path.realpath(given) if given not in ("-",) else None
+    real = note_key(given) if given not in ("-",) else None
     if real:
         row = db.execute("SELECT id, source FROM notes WHERE key = ?", [real]).fetchone()
         if row:

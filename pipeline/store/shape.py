@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,8 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) == ":memory:":
         return _shaped(sqlite3.connect(":memory:", isolation_level=None))
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: not a regular file (a folder, pipe or device); pick another --db")
     if not path.exists():
         if not create:
             raise StoreError(f"{path}: no such database (run `fieldnotes run NOTES --db {path}` first, or check --db)")
@@ -97,6 +100,9 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
     conn = _connect(path)
     db = sqlite_utils.Database(conn)
     _check_marker(db, path)
+    if not create and not is_fieldnotes(db) and not db.table_names():
+        conn.close()
+        raise StoreError(f"{path}: an empty file, not a Fieldnotes database (run `fieldnotes run NOTES --db {path}` first, or check --db)")
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         db.execute("PRAGMA journal_mode = WAL")
@@ -202,18 +208,18 @@ def _shaped(conn: sqlite3.Connection) -> sqlite_utils.Database:
 
 def _readonly(path: Path) -> sqlite_utils.Database:
     """Open without writing; in a folder where SQLite cannot even make its lock files, as immutable."""
-    db = None
+    conn, error = None, None
     for mode in ("mode=ro", "immutable=1"):
         try:
-            conn = sqlite3.connect(f"file:{path}?{mode}", uri=True, isolation_level=None)
-            db = sqlite_utils.Database(conn)
-            _check_marker(db, path)
+            conn = sqlite3.connect(f"file:{urllib.parse.quote_from_bytes(os.fsencode(path))}?{mode}", uri=True, isolation_level=None)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             break
         except sqlite3.DatabaseError as e:
-            error = e
-            db = None
-    if db is None:
-        raise StoreError(f"{path}: cannot open the database read-only ({error})") from None
+            conn, error = None, e
+    if conn is None:
+        raise StoreError(f"{path}: cannot open the database read-only ({error}); check that it is a Fieldnotes database") from None
+    db = sqlite_utils.Database(conn)
+    _check_marker(db, path)
     if not is_fieldnotes(db) and not set(db.table_names()):
         raise StoreError(f"{path}: an empty database (run `fieldnotes run NOTES --db {path}` where it can be written)")
     db.readonly = True  # type: ignore[attr-defined]

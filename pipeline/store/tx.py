@@ -28,7 +28,8 @@ def transaction(db: Any) -> Iterator[None]:
         except sqlite3.Error:
             pass
         if isinstance(e, sqlite3.OperationalError) and "full" in str(e).lower():
-            raise StoreError("the disk is full; nothing of this note was saved (free some space and run again)") from None
+            raise StoreError("the disk is full, so this note was not saved (free some space and run the same command again; "
+                             "every note finished before it is stored)") from None
         raise
 
 
