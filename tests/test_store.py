@@ -2,6 +2,7 @@
 survive re-processing, and databases opened only the way they should be."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -154,3 +155,69 @@ def test_database_carries_the_marker_and_foreign_keys(db):
     assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     fks = {(t, fk.other_table) for t in ("items", "referrals", "job_leads", "records", "edits") for fk in db[t].foreign_keys}
     assert ("items", "notes") in fks and ("referrals", "people") in fks
+
+
+def test_a_record_reads_back_exactly_as_saved_though_stored_compactly(db):
+    from pipeline.dev.bench.build import synthetic_record
+    from pipeline.dev.generate import generate_corpus
+    from pipeline.schema import Item, Span
+    from pipeline.store import load_record_by_id, save_note
+
+    note, rec, provenance = synthetic_record(generate_corpus(1)[0], 0)
+    first = rec.advice[0].evidence
+    rec.advice.append(Item(text="its own words", evidence=Span(start=first.start, end=first.end, quote="a quote unlike the text")))
+    note_id = save_note(db, note, rec, provenance, "h")
+    back = load_record_by_id(db, note_id, corrected=False)
+    assert back.model_dump() == dict(rec.model_dump(), follow_ups=[])
+    stored = db.execute("SELECT length(record), length(provenance) FROM records").fetchone()
+    assert stored[0] < len(rec.model_dump_json()) / 4 and stored[1] < len(json.dumps(provenance)) / 2
+
+
+def test_records_stored_as_plain_json_by_an_earlier_version_still_read(tmp_path, db):
+    from pipeline.store import load_record_by_id
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    rec = load_record_by_id(db, 1, corrected=False)
+    db.execute("UPDATE records SET record = ?", [rec.model_dump_json()])
+    assert load_record_by_id(db, 1, corrected=False) == rec
+
+
+def test_lead_counts_follow_reprocessing_and_corrections(tmp_path, db):
+    from pipeline.actions import edit_record
+    from pipeline.query import iter_leads
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    assert [lead["name"] for lead in iter_leads(db)] == ["Gabe Moreno"]
+    day = db.execute("SELECT interview_date FROM records").fetchone()[0]
+    assert db.execute("SELECT referred, first_referred FROM people WHERE name = 'Gabe Moreno'").fetchone() == (1, day)
+    edit_record(db, str(path), ops=[{"op": "referral", "path": "referrals", "value": json.dumps({"name": "Gabe Moreno", "referral": False})}])
+    assert list(iter_leads(db)) == [] and db.execute("SELECT referred FROM people WHERE name = 'Gabe Moreno'").fetchone() == (0,)
+    write(path, NOTE.replace("Gabe Moreno", "Lena Park"))
+    run_notes(db, [path])
+    assert [lead["name"] for lead in iter_leads(db)] == ["Lena Park"]
+
+
+def test_a_version_2_database_gets_its_lead_counts(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE])
+    leads = db.execute("SELECT id, referred, first_referred FROM people WHERE referred > 0 ORDER BY id").fetchall()
+    db.execute("DROP INDEX people_leads_order")
+    db.execute("UPDATE people SET referred = NULL, first_referred = NULL")
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    assert leads and again.execute("SELECT id, referred, first_referred FROM people WHERE referred > 0 ORDER BY id").fetchall() == leads
+    assert again.execute("SELECT 1 FROM sqlite_master WHERE name = 'people_leads_order'").fetchone()
+
+
+def test_a_note_is_found_by_the_end_of_its_path_even_with_like_wildcards(tmp_path, db):
+    from pipeline.store import resolve_note
+
+    a, b = write(tmp_path / "x" / "a_1%.txt", NOTE), write(tmp_path / "y" / "ab1x.txt", NOTE.replace("Dana", "Ana"))
+    run_notes(db, [a, b])
+    assert resolve_note(db, "a_1%.txt")[1].endswith("a_1%.txt")
+    with pytest.raises(FieldnotesError, match="no stored note"):
+        resolve_note(db, "A_1%.TXT")

@@ -12,15 +12,16 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from pipeline.annotate.identity import person_key
 from pipeline.errors import NotFound
-from pipeline.followups import Task, build_tasks, merge_task_state
-from pipeline.schema import Record
-from pipeline.store.edits import apply_edits
-from pipeline.store.people import ensure_person, find_person
+from pipeline.store.pack import pack_json, pack_record, unpack_record
+from pipeline.store.people import ensure_person, find_person, refresh_leads
 from pipeline.store.tx import insert, insert_many, now, transaction, update, upsert_many
+
+if TYPE_CHECKING:
+    from pipeline.followups import Task
+    from pipeline.schema import Record
 
 
 @dataclass
@@ -48,11 +49,11 @@ def move_note(db: Any, note_id: int, key: str, source: str) -> None:
     with transaction(db):
         update(db, "notes", "id", note_id, {"key": key, "source": source, "seen_at": now()})
         db.execute("UPDATE followups SET source = ? WHERE note_id = ?", [source, note_id])
-        row = db.execute("SELECT record FROM records WHERE note_id = ?", [note_id]).fetchone()
+        row = db.execute("SELECT r.record, n.text FROM records r JOIN notes n ON n.id = r.note_id WHERE r.note_id = ?", [note_id]).fetchone()
         if row and row[0]:
-            data = json.loads(row[0])
+            data = unpack_record(row[0], row[1])
             data["source"] = source
-            update(db, "records", "note_id", note_id, {"record": json.dumps(data, ensure_ascii=False)})
+            update(db, "records", "note_id", note_id, {"record": pack_record(data, row[1])})
         _reindex(db, note_id)
 
 
@@ -76,7 +77,7 @@ def save_note(db: Any, note: Any, record: Record, provenance: dict, heads: str,
                 note_id = insert(db, "notes", dict(values, uid=uid))
         db.execute("INSERT OR REPLACE INTO records (note_id, record, provenance, model, heads, seconds, extracted_at, complete) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-                   [note_id, record.model_dump_json(), json.dumps(provenance, ensure_ascii=False),
+                   [note_id, pack_record(record.model_dump(mode="json"), note.text), pack_json(provenance),
                     record.extraction.model if record.extraction else None, heads,
                     record.extraction.seconds if record.extraction else None, now()])
         _reindex(db, note_id, tasks_for)
@@ -93,8 +94,11 @@ def _moved_from(db: Any, note: Any) -> tuple[int, str] | None:
 
 def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task]] | None = None) -> None:
     """Rebuild a note's searchable rows from its record with the user's corrections applied."""
+    from pipeline.annotate.identity import person_key
+
     rec = load_record_by_id(db, note_id)
     uid = db.execute("SELECT uid FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    referred = [r[0] for r in db.execute("SELECT person_id FROM referrals WHERE note_id = ?", [note_id])]
     for table in ("items", "referrals", "job_leads"):
         db.execute(f"DELETE FROM [{table}] WHERE note_id = ?", [note_id])
     key = person_key(rec.contact.name) if rec.contact.name else None
@@ -106,10 +110,12 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
                                "end": it.evidence.end if it.evidence else None} for kind, it in _all_items(rec)])
     for ref in rec.referrals:
         pid = ensure_person(db, ref.name, ref.title, ref.organization, ref.email, ref.phone)
+        referred.append(pid)
         insert(db, "referrals", {"note_id": note_id, "person_id": pid, "name": ref.name, "referred_by": rec.contact.name,
                                  "context": ref.context, "reason": ref.reason, "start": ref.evidence.start, "end": ref.evidence.end})
     insert_many(db, "job_leads", [{"note_id": note_id, "title": j.title, "organization": j.organization, "url": j.url,
                                    "deadline": j.deadline, "start": j.evidence.start, "end": j.evidence.end} for j in rec.job_leads])
+    refresh_leads(db, referred)
     db.execute("UPDATE people SET interview_note_id = NULL WHERE interview_note_id = ?", [note_id])
     if rec.contact.name:
         pid = find_person(db, rec.contact.name)
@@ -119,10 +125,14 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
 
 
 def _default_tasks(rec: Record, uid: str) -> list[Task]:
+    from pipeline.followups import build_tasks
+
     return build_tasks(rec, note_key=uid)
 
 
 def _save_tasks(db: Any, note_id: int, rec: Record, tasks: list[Task]) -> None:
+    from pipeline.followups import merge_task_state
+
     cols = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence, updated_at"
     old = [dict(zip(cols.split(", "), r)) for r in db.execute(
         f"SELECT {cols} FROM followups WHERE note_id = ? AND kind NOT IN ('manual', 'thank_referrer')", [note_id])]
@@ -154,10 +164,13 @@ def list_edits(db: Any, note_id: int) -> list[dict]:
 
 
 def load_record_by_id(db: Any, note_id: int, corrected: bool = True) -> Record:
+    from pipeline.schema import Record
+    from pipeline.store.edits import apply_edits
+
     row = db.execute("SELECT r.record, n.text FROM records r JOIN notes n ON n.id = r.note_id WHERE n.id = ?", [note_id]).fetchone()
     if not row:
         raise NotFound(f"note {note_id} has no stored record (run `fieldnotes run` on it again)")
-    rec = Record.model_validate_json(row[0])
+    rec = Record.model_validate(unpack_record(row[0], row[1]))
     rec.follow_ups = []
     return apply_edits(rec, list_edits(db, note_id), row[1]) if corrected else rec
 
@@ -172,13 +185,21 @@ def resolve_note(db: Any, given: str) -> tuple[int, str]:
     row = db.execute("SELECT id, source FROM notes WHERE source = ?", [given]).fetchone()
     if row:
         return row[0], row[1]
-    tail = given.lstrip("./")
-    hits = [(i, s) for i, s, k in db.execute("SELECT id, source, key FROM notes") if tail and (s.endswith(tail) or (k or "").endswith(tail))]
+    hits = _ending_with(db, given.lstrip("./"))
     if len(hits) == 1:
         return hits[0]
     if hits:
         raise NotFound(f"'{given}' matches {len(hits)} stored notes ({', '.join(s for _, s in hits[:3])}...); give more of the path")
     raise NotFound(f"no stored note '{given}' (see `fieldnotes export` or `fieldnotes search` for stored notes)")
+
+
+def _ending_with(db: Any, tail: str) -> list[tuple[int, str]]:
+    """Notes whose source or key ends with `tail` (SQLite narrows them down, Python checks the case)."""
+    if not tail:
+        return []
+    like = "%" + tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = db.execute("SELECT id, source, key FROM notes WHERE source LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'", [like, like])
+    return [(i, s) for i, s, k in rows if s.endswith(tail) or (k or "").endswith(tail)]
 
 
 def load_record(db: Any, given: str, corrected: bool = True) -> Record:

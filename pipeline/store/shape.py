@@ -4,21 +4,31 @@ opening a database the right way for each use.
 A Fieldnotes database carries a marker (`PRAGMA application_id`), so another application's
 SQLite file is refused untouched. Only `run` creates a database; the query commands open an
 existing one (read-only when the file or its folder cannot be written).
+
+`Database` runs plain SQL on the sqlite3 connection; sqlite-utils (and the numpy it imports)
+loads only when something uses its table API (`db["people"]`), which shaping a database does,
+so a query command on an up-to-date database never imports it. Every index a query sorts by is
+listed here, so `leads`, `followups` and the people lookups cost the same at 50 notes and
+50,000. WAL with `synchronous = NORMAL`: a crash of the program never loses a stored note; a
+power cut may lose the last ones, never the database.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import Any, Callable, Iterator
 
 from pipeline.errors import StoreError
 
 APPLICATION_ID = 0x464E4F54  # "FNOT"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
+LEAD_STATUSES = ("new", "contacted", "scheduled", "met", "closed")
+# leads come next-to-contact first: by status, then the earliest referral, then name (an index has the same order)
+LEAD_RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(LEAD_STATUSES[:-1])) + f" ELSE {len(LEAD_STATUSES) - 1} END"
+LEAD_ORDER = f"{LEAD_RANK}, first_referred IS NULL, first_referred, name COLLATE NOCASE"
+TASK_ORDER = "due IS NULL, due, source, kind"
 
 TABLES: dict[str, dict[str, Any]] = {
     "notes": {"columns": {"id": int, "uid": str, "key": str, "source": str, "sha256": str, "format": str, "text": str,
@@ -30,7 +40,8 @@ TABLES: dict[str, dict[str, Any]] = {
     "items": {"columns": {"id": int, "note_id": int, "kind": str, "text": str, "start": int, "end": int}, "pk": "id",
               "foreign_keys": [("note_id", "notes", "id")]},
     "people": {"columns": {"id": int, "name": str, "key": str, "last": str, "title": str, "organization": str, "email": str,
-                           "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id"},
+                           "phone": str, "status": str, "last_action": str, "interview_note_id": int,
+                           "referred": int, "first_referred": str}, "pk": "id"},  # referral count, earliest referral date
     "referrals": {"columns": {"id": int, "note_id": int, "person_id": int, "name": str, "referred_by": str, "context": str,
                               "reason": str, "start": int, "end": int}, "pk": "id",
                   "foreign_keys": [("note_id", "notes", "id"), ("person_id", "people", "id")]},
@@ -47,15 +58,56 @@ TABLES: dict[str, dict[str, Any]] = {
 FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
                              "followups": ["action", "person", "why"]}
 INDEXES: list[tuple[str, list[str], bool]] = [
-    ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("items", ["note_id"], False),
+    ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("notes", ["source"], False), ("items", ["note_id"], False),
     ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
-    ("people", ["key"], False), ("people", ["last"], False), ("records", ["contact_key"], False), ("records", ["contact_last"], False),
-    ("records", ["interview_date"], False), ("followups", ["note_id"], False), ("followups", ["status", "due"], False),
-    ("edits", ["note_id"], False),
+    ("people", ["key"], False), ("people", ["last", "key"], False), ("records", ["contact_key"], False),
+    ("records", ["contact_last", "contact_key"], False), ("records", ["interview_date"], False), ("followups", ["note_id"], False),
+    ("followups", ["status", "due"], False), ("edits", ["note_id"], False),
 ]
+ORDER_INDEXES: dict[str, str] = {  # name -> what it indexes: the exact ORDER BY of a paginated query
+    "people_leads_order": f"people({LEAD_ORDER}) WHERE referred > 0",
+    "followups_due_order": "followups(due IS NULL, due)",  # ties sort by source and kind among a few rows
+}
 
 
-def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
+class Database:
+    """A Fieldnotes connection: `execute` and `query` (rows as dicts) on sqlite3, with sqlite-utils'
+    API (`db["table"]`, `db.table_names()` ...) loaded on first use."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.readonly = False
+        self._utils: Any = None
+        conn.execute("PRAGMA recursive_triggers = on")  # as sqlite-utils sets: REPLACE fires the FTS delete triggers
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters if parameters is not None else ())
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        cursor = self.execute(sql, params)
+        keys = [d[0] for d in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(keys, row))
+
+    @property
+    def utils(self) -> Any:
+        """The same connection as a `sqlite_utils.Database` (imported here, not before)."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def __getitem__(self, table: str) -> Any:
+        return self.utils[table]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.utils, name)
+
+
+def open_db(path: str | Path, create: bool = False) -> Database:
     """A Fieldnotes database. `create` makes a new one if needed (only `run` does);
     without it a missing file is an error. A file or folder that cannot be written opens read-only."""
     path = Path(path)
@@ -72,18 +124,20 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
             raise StoreError(f"{path}: cannot write here (check the permissions of the file and its folder, or pick another --db)")
         return _readonly(path)
     conn = _connect(path)
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     _check_marker(db, path)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a database Fieldnotes can use ({e}); pick another --db") from None
     return _shape_once(db)
 
 
-def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns, indexes and full-text indexes; set the marker."""
+def ensure_db_shape(db: Database) -> None:
+    """Create missing tables, columns, indexes and full-text indexes; run the migrations; set the marker."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
     for name, spec in TABLES.items():
         if not db[name].exists():
             db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
@@ -92,14 +146,29 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             db[name].add_column(col, typ)
     for table, cols, unique in INDEXES:
         db[table].create_index(cols, if_not_exists=True, unique=unique)
+    for name, what in ORDER_INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON {what}")
     for table, cols in FTS.items():
         if not db[table].detect_fts():
             db[table].enable_fts(cols, create_triggers=True, tokenize="porter")
+    for since, migrate in MIGRATIONS:
+        if version < since:
+            migrate(db)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def is_fieldnotes(db: sqlite_utils.Database) -> bool:
+def _count_referrals(db: Database) -> None:
+    """Version 3 keeps each person's referral count and earliest referral date (the leads order)."""
+    from pipeline.store.people import refresh_leads
+
+    refresh_leads(db, None)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [(3, _count_referrals)]  # (first version with it, migration)
+
+
+def is_fieldnotes(db: Database) -> bool:
     return db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
@@ -112,11 +181,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_marker(db: sqlite_utils.Database, path: Path) -> None:
+def _check_marker(db: Database, path: Path) -> None:
     """Refuse another application's database: tables of its own and no Fieldnotes marker."""
     try:
         marker = db.execute("PRAGMA application_id").fetchone()[0]
-        tables = set(db.table_names())
+        tables = _table_names(db)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a SQLite database ({e}); pick another --db") from None
     if marker == APPLICATION_ID or not tables:
@@ -127,7 +196,11 @@ def _check_marker(db: sqlite_utils.Database, path: Path) -> None:
                      "Fieldnotes leaves it untouched; pick another --db")
 
 
-def _shape_once(db: sqlite_utils.Database) -> sqlite_utils.Database:
+def _table_names(db: Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _shape_once(db: Database) -> Database:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if not is_fieldnotes(db) or version != SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
@@ -140,19 +213,19 @@ def _shape_once(db: sqlite_utils.Database) -> sqlite_utils.Database:
     return db
 
 
-def _shaped(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    db = sqlite_utils.Database(conn)
+def _shaped(conn: sqlite3.Connection) -> Database:
+    db = Database(conn)
     ensure_db_shape(db)
     return db
 
 
-def _readonly(path: Path) -> sqlite_utils.Database:
+def _readonly(path: Path) -> Database:
     """Open without writing; in a folder where SQLite cannot even make its lock files, as immutable."""
     db = None
     for mode in ("mode=ro", "immutable=1"):
         try:
             conn = sqlite3.connect(f"file:{path}?{mode}", uri=True, isolation_level=None)
-            db = sqlite_utils.Database(conn)
+            db = Database(conn)
             _check_marker(db, path)
             break
         except sqlite3.DatabaseError as e:
@@ -160,7 +233,10 @@ def _readonly(path: Path) -> sqlite_utils.Database:
             db = None
     if db is None:
         raise StoreError(f"{path}: cannot open the database read-only ({error})") from None
-    if not is_fieldnotes(db) and not set(db.table_names()):
+    if not is_fieldnotes(db) and not _table_names(db):
         raise StoreError(f"{path}: an empty database (run `fieldnotes run NOTES --db {path}` where it can be written)")
-    db.readonly = True  # type: ignore[attr-defined]
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by an earlier Fieldnotes and open read-only here; open it once where it can be written "
+                         "(any command brings it up to date)")
+    db.readonly = True
     return db
