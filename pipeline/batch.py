@@ -114,6 +114,17 @@ def process_note(db: Any, note: Note, decider: LazyDecider, heads: str, force: b
     return "processed"
 
 
+def stored_summary(db: Any, sources: list[str]) -> dict[str, Any]:
+    """What a run stored, for its summary: each of these notes' contact, organisation and date (by
+    source), and the totals of leads and open tasks; read through indexes, whatever the database's size."""
+    notes = []
+    for source in sorted(set(sources)):
+        notes += db.query("SELECT n.source, r.contact_name, r.contact_org, r.interview_date FROM notes n JOIN records r ON r.note_id = n.id "
+                          "WHERE n.source = ? AND r.complete = 1", [source])
+    return {"notes": notes, "leads": db.execute("SELECT COUNT(*) FROM people WHERE referred > 0").fetchone()[0],
+            "open_tasks": db.execute("SELECT COUNT(*) FROM followups WHERE status = 'open'").fetchone()[0]}
+
+
 def _process_one(db: Any, item: Any, decider: LazyDecider, heads: str, force: bool, max_bytes: int, summary: RunSummary) -> None:
     label = "-" if isinstance(item, bytes) else display_path(item)
     try:

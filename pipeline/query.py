@@ -2,7 +2,9 @@
 
 Search passes SQLite FTS5 syntax through (prefix `portf*`, `OR`, `NEAR`, "phrases", column
 filters), as sqlite-utils does; `quote=True` searches for the words as typed. Ranking (bm25)
-and the limit run inside SQLite, so a query costs the same at 50 notes and at 50,000.
+and the limit run inside SQLite, and leads and tasks page through indexes in their display
+order, so a query costs the same at 50 notes and at 50,000. Only what a query needs is
+imported (no record schema, no extraction stages).
 """
 from __future__ import annotations
 
@@ -11,21 +13,24 @@ import sqlite3
 from datetime import date
 from typing import Any, Iterator
 
-from pipeline.annotate.identity import person_key
 from pipeline.errors import NotFound, QueryError
-from pipeline.store import LEAD_STATUSES, load_record_by_id
 from pipeline.store.people import find_person
+from pipeline.store.shape import LEAD_ORDER, LEAD_RANK, LEAD_STATUSES, TASK_ORDER
 
 ITEM_KINDS = ("skills", "advice", "outlook", "day_in_life", "how_to_get_in", "fit", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
 MAX_QUERY_TERMS = 64
+SEARCH_POOL = 4000  # matches ranked per half at most (the newest): bm25 costs ~1 µs a match
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
 
 
 def search(db: Any, query: str, kind: str | None = None, org: str | None = None, person: str | None = None,
            since: str | None = None, until: str | None = None, field: str | None = None, skill: str | None = None,
-           limit: int = 20, quote: bool = False) -> list[dict[str, Any]]:
-    """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better)."""
+           limit: int = 20, quote: bool = False, pool: int | None = SEARCH_POOL) -> list[dict[str, Any]]:
+    """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better).
+
+    Each half ranks at most the newest `pool` matches (all of them for all but the commonest
+    words; `pool=None` ranks every match), so a word in every note costs what a rare one does."""
     fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
@@ -34,17 +39,13 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
     if kind and kind not in SEARCH_KINDS:
         raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
     where, args = _filters(org, person, since, until, field, skill)
-    args.update({"q": fts, "kind": kind, "limit": limit})
+    args.update({"q": fts, "kind": kind, "limit": limit, "pool": pool or -1})
     halves = []
     if kind != "note":
-        halves.append(f"""SELECT * FROM (SELECT n.source, i.kind, snippet(items_fts, 0, '[', ']', '…', 12) AS snippet, items_fts.rank AS rank,
-                   i.start, i.end, r.contact_name, r.interview_date FROM items_fts JOIN items i ON i.id = items_fts.rowid
-                   JOIN notes n ON n.id = i.note_id JOIN records r ON r.note_id = n.id
-                   WHERE items_fts MATCH :q AND (:kind IS NULL OR i.kind = :kind) {where} ORDER BY items_fts.rank LIMIT :limit)""")
+        halves.append(_ranked("items", "JOIN items i ON i.id = items_fts.rowid JOIN notes n ON n.id = i.note_id",
+                              f"AND (:kind IS NULL OR i.kind = :kind) {where}", "i.kind AS kind, i.start AS start, i.end AS end"))
     if kind in (None, "note"):
-        halves.append(f"""SELECT * FROM (SELECT n.source, 'note' AS kind, snippet(notes_fts, 0, '[', ']', '…', 12) AS snippet, notes_fts.rank AS rank,
-                   NULL AS start, NULL AS end, r.contact_name, r.interview_date FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
-                   JOIN records r ON r.note_id = n.id WHERE notes_fts MATCH :q {where} ORDER BY notes_fts.rank LIMIT :limit)""")
+        halves.append(_ranked("notes", "JOIN notes n ON n.id = notes_fts.rowid", where, "'note' AS kind, NULL AS start, NULL AS end"))
     sql = " UNION ALL ".join(halves) + " ORDER BY rank, source, kind LIMIT :limit"
     try:
         rows = list(db.query(sql, args))
@@ -53,6 +54,19 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
             raise QueryError(f"'{query}' is not valid full-text search syntax ({e}); add --quote to search for the words as typed") from None
         raise
     return [dict(r, snippet=" ".join((r["snippet"] or "").split()), rank=float(f"{r['rank']:.6g}")) for r in rows]
+
+
+def _ranked(table: str, joins: str, where: str, columns: str) -> str:
+    """One half of a search: the best `limit` of the newest `pool` matches by bm25, then their
+    snippets (computed for those rows only). `columns` give the kind, start and end."""
+    fts = f"{table}_fts"
+    joins = f"{joins} JOIN records r ON r.note_id = n.id"
+    return f"""SELECT * FROM (WITH pool AS (SELECT {fts}.rowid AS id, {fts}.rank AS rank FROM {fts} {joins}
+                                       WHERE {fts} MATCH :q {where} ORDER BY {fts}.rowid DESC LIMIT :pool),
+                            best AS (SELECT id, rank FROM pool ORDER BY rank LIMIT :limit)
+               SELECT n.source, {columns}, snippet({fts}, 0, '[', ']', '…', 12) AS snippet, best.rank AS rank,
+                      r.contact_name, r.interview_date
+               FROM best JOIN {fts} ON {fts}.rowid = best.id {joins} WHERE {fts} MATCH :q)"""
 
 
 def quote_fts(query: str) -> str:
@@ -119,14 +133,8 @@ def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, An
     return " ".join(parts), args
 
 
-_LEADS_SQL = """
-SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status, p.last_action, p.interview_note_id,
-       (SELECT MIN(r.interview_date) FROM referrals ref JOIN records r ON r.note_id = ref.note_id WHERE ref.person_id = p.id) AS first_referred
-FROM people p
-WHERE p.id IN (SELECT person_id FROM referrals) AND (:status IS NULL OR p.status = :status)
-ORDER BY CASE p.status WHEN 'new' THEN 0 WHEN 'contacted' THEN 1 WHEN 'scheduled' THEN 2 WHEN 'met' THEN 3 ELSE 4 END,
-         first_referred IS NULL, first_referred, p.name COLLATE NOCASE
-LIMIT :limit OFFSET :offset"""
+_LEADS_SQL = """SELECT id, name, title, organization, email, phone, status, last_action, interview_note_id, first_referred FROM people
+WHERE referred > 0 {status} ORDER BY {order} LIMIT :limit OFFSET :offset"""
 
 
 def list_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
@@ -137,7 +145,8 @@ def list_leads(db: Any, status: str | None = None, limit: int = -1, offset: int 
 def iter_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> Iterator[dict[str, Any]]:
     if status and status not in LEAD_STATUSES:
         raise QueryError(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
-    for p in db.query(_LEADS_SQL, {"status": status, "limit": limit, "offset": offset}):
+    sql = _LEADS_SQL.format(status=f"AND {LEAD_RANK} = :rank" if status else "", order=LEAD_ORDER)  # a status is a range of the index
+    for p in db.query(sql, {"rank": LEAD_STATUSES.index(status) if status else None, "limit": limit, "offset": offset}):
         refs = list(db.query("""SELECT ref.referred_by, ref.context, ref.reason, n.source, r.interview_date
                                FROM referrals ref JOIN notes n ON n.id = ref.note_id JOIN records r ON r.note_id = n.id
                                WHERE ref.person_id = ? ORDER BY r.interview_date IS NULL, r.interview_date, ref.id""", [p["id"]]))
@@ -181,6 +190,8 @@ def referral_chain(db: Any, name: str) -> list[str]:
 
 def lookup_person(db: Any, name: str) -> int:
     """A person by any form of their name, or by a first name only one person has."""
+    from pipeline.annotate.identity import person_key
+
     pid = find_person(db, name)
     if pid is not None:
         return pid
@@ -193,6 +204,8 @@ def lookup_person(db: Any, name: str) -> int:
 
 
 _TASK_COLUMNS = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence"
+_WOKEN = "status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today"  # a snoozed task whose day has come is open
+_STATUS_WHERE = {"all": "1", "open": f"(status = 'open' OR ({_WOKEN}))", "snoozed": f"status = 'snoozed' AND NOT ({_WOKEN})"}
 
 
 def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, overdue: bool = False, person: str | None = None,
@@ -201,13 +214,12 @@ def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, ove
     if status not in TASK_STATUSES:
         raise QueryError(f"unknown status '{status}' (use one of: {', '.join(TASK_STATUSES)})")
     day = (today or date.today()).isoformat()
-    effective = "CASE WHEN status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today THEN 'open' ELSE status END"
-    sql = f"""SELECT {_TASK_COLUMNS}, {effective} AS effective FROM followups
-              WHERE (:status = 'all' OR {effective} = :status)
+    sql = f"""SELECT {_TASK_COLUMNS}, CASE WHEN {_WOKEN} THEN 'open' ELSE status END AS effective FROM followups
+              WHERE {_STATUS_WHERE.get(status, "status = :status")}
                 AND (:before IS NULL OR (due IS NOT NULL AND due < :before))
                 AND (:overdue = 0 OR (due IS NOT NULL AND due < :today AND status != 'done'))
                 AND (:person IS NULL OR person LIKE :person)
-              ORDER BY due IS NULL, due, source, kind LIMIT :limit OFFSET :offset"""
+              ORDER BY {TASK_ORDER} LIMIT :limit OFFSET :offset"""
     args = {"status": status, "before": parse_day(due_before, "--due-before"), "overdue": int(overdue), "today": day,
             "person": f"%{person}%" if person else None, "limit": limit, "offset": offset}
     for row in db.query(sql, args):
@@ -218,6 +230,8 @@ def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, ove
 
 def export_records(db: Any) -> Iterator[dict[str, Any]]:
     """Every stored record in the export contract, follow-ups included, one at a time."""
+    from pipeline.store.notes import load_record_by_id
+
     for (note_id,) in db.execute("SELECT n.id FROM notes n JOIN records r ON r.note_id = n.id WHERE r.complete = 1 ORDER BY n.source").fetchall():
         rec = load_record_by_id(db, note_id)
         data = json.loads(rec.model_dump_json())

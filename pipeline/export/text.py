@@ -2,11 +2,13 @@
 characters from the notes are shown as escapes, never sent to the terminal)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.export.safe import terminal as t
 from pipeline.export.tasks import group_by_due
-from pipeline.schema import Item, Record
+
+if TYPE_CHECKING:
+    from pipeline.schema import Item, Record
 
 SECTIONS = (("day_in_life", "Day in the life"), ("skills", "Skills"), ("advice", "Advice"), ("how_to_get_in", "How to get in"), ("fit", "Fit"))
 
