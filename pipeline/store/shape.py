@@ -60,7 +60,7 @@ FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["n
 INDEXES: list[tuple[str, list[str], bool]] = [
     ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("notes", ["source"], False), ("items", ["note_id"], False),
     ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
-    ("people", ["key"], False), ("people", ["last", "key"], False), ("records", ["contact_key"], False),
+    ("people", ["key"], False), ("people", ["last", "key"], False), ("people", ["interview_note_id"], False), ("records", ["contact_key"], False),
     ("records", ["contact_last", "contact_key"], False), ("records", ["interview_date"], False), ("followups", ["note_id"], False),
     ("followups", ["status", "due"], False), ("edits", ["note_id"], False),
 ]
