@@ -20,7 +20,7 @@ from pipeline.store.shape import LEAD_ORDER, LEAD_RANK, LEAD_STATUSES, TASK_ORDE
 ITEM_KINDS = ("skills", "advice", "outlook", "day_in_life", "how_to_get_in", "fit", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
 MAX_QUERY_TERMS = 64
-SEARCH_POOL = 4000  # matches ranked per half at most (the newest): bm25 costs ~1 µs a match
+SEARCH_POOL = 1000  # matches ranked per half at most (the newest): bm25 and reading a match cost microseconds each
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
 
 
@@ -29,8 +29,10 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
            limit: int = 20, quote: bool = False, pool: int | None = SEARCH_POOL) -> list[dict[str, Any]]:
     """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better).
 
-    Each half ranks at most the newest `pool` matches (all of them for all but the commonest
-    words; `pool=None` ranks every match), so a word in every note costs what a rare one does."""
+    Each half (items, notes) ranks at most its newest `pool` matches that pass the filters (all of
+    them for all but common words; `pool=None` ranks every match), so a word in every note costs
+    what a rare one does; snippets are made for the rows returned only. `skill` keeps notes with a
+    skill item containing those words."""
     fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
@@ -38,15 +40,10 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
         raise QueryError(f"the search has {len(fts.split())} terms; use at most {MAX_QUERY_TERMS}")
     if kind and kind not in SEARCH_KINDS:
         raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
-    where, args = _filters(org, person, since, until, field, skill)
+    notes, args = _filters(org, person, since, until, field, skill)
     args.update({"q": fts, "kind": kind, "limit": limit, "pool": pool or -1})
-    halves = []
-    if kind != "note":
-        halves.append(_ranked("items", "JOIN items i ON i.id = items_fts.rowid JOIN notes n ON n.id = i.note_id",
-                              f"AND (:kind IS NULL OR i.kind = :kind) {where}", "i.kind AS kind, i.start AS start, i.end AS end"))
-    if kind in (None, "note"):
-        halves.append(_ranked("notes", "JOIN notes n ON n.id = notes_fts.rowid", where, "'note' AS kind, NULL AS start, NULL AS end"))
-    sql = " UNION ALL ".join(halves) + " ORDER BY rank, source, kind LIMIT :limit"
+    halves = (["items"] if kind != "note" else []) + (["notes"] if kind in (None, "note") else [])
+    sql = _search_sql(halves, notes, kind if kind != "note" else None)
     try:
         rows = list(db.query(sql, args))
     except sqlite3.OperationalError as e:
@@ -56,17 +53,35 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
     return [dict(r, snippet=" ".join((r["snippet"] or "").split()), rank=float(f"{r['rank']:.6g}")) for r in rows]
 
 
-def _ranked(table: str, joins: str, where: str, columns: str) -> str:
-    """One half of a search: the best `limit` of the newest `pool` matches by bm25, then their
-    snippets (computed for those rows only). `columns` give the kind, start and end."""
-    fts = f"{table}_fts"
-    joins = f"{joins} JOIN records r ON r.note_id = n.id"
-    return f"""SELECT * FROM (WITH pool AS (SELECT {fts}.rowid AS id, {fts}.rank AS rank FROM {fts} {joins}
-                                       WHERE {fts} MATCH :q {where} ORDER BY {fts}.rowid DESC LIMIT :pool),
-                            best AS (SELECT id, rank FROM pool ORDER BY rank LIMIT :limit)
-               SELECT n.source, {columns}, snippet({fts}, 0, '[', ']', '…', 12) AS snippet, best.rank AS rank,
-                      r.contact_name, r.interview_date
-               FROM best JOIN {fts} ON {fts}.rowid = best.id {joins} WHERE {fts} MATCH :q)"""
+_HALVES = {  # table: (joins from its full-text rows to the note, the note id, the row's kind, start and end)
+    "items": ("JOIN items i ON i.id = items_fts.rowid", "i.note_id", "i.kind", "i.start", "i.end"),
+    "notes": ("", "notes_fts.rowid", "'note'", "NULL", "NULL"),
+}
+
+
+def _search_sql(halves: list[str], notes: str, kind: str | None) -> str:
+    """Each half's pool (its newest `pool` matches, in the `notes` set of note ids if any), the best
+    `limit` of all by bm25, then snippets for those rows only."""
+    pools = ", ".join(f"{h}_pool AS ({_pool(h, notes, kind)})" for h in halves)
+    top = " UNION ALL ".join(f"SELECT '{h}' AS half, id, rank FROM (SELECT id, rank FROM {h}_pool ORDER BY rank LIMIT :limit)" for h in halves)
+    rows = " UNION ALL ".join(_rows(h) for h in halves)
+    return f"WITH {pools}, top AS ({top} ORDER BY rank LIMIT :limit) {rows} ORDER BY rank, source, kind"
+
+
+def _pool(half: str, notes: str, kind: str | None) -> str:
+    joins, note_id = _HALVES[half][:2]
+    # '+': the set is checked per match; SQLite would otherwise run the full-text query once per note id in it
+    where = (" AND i.kind = :kind" if kind else "") + (f" AND +{note_id} IN ({notes})" if notes else "")
+    return (f"SELECT {half}_fts.rowid AS id, {half}_fts.rank AS rank FROM {half}_fts {joins if where else ''} "
+            f"WHERE {half}_fts MATCH :q {where} ORDER BY {half}_fts.rowid DESC LIMIT :pool")
+
+
+def _rows(half: str) -> str:
+    joins, note_id, kind, start, end = _HALVES[half]
+    fts = f"{half}_fts"
+    return (f"SELECT n.source, {kind} AS kind, snippet({fts}, 0, '[', ']', '…', 12) AS snippet, top.rank AS rank, {start} AS start, "
+            f"{end} AS end, r.contact_name, r.interview_date FROM top JOIN {fts} ON {fts}.rowid = top.id {joins} "
+            f"JOIN notes n ON n.id = {note_id} JOIN records r ON r.note_id = n.id WHERE top.half = '{half}' AND {fts} MATCH :q")
 
 
 def quote_fts(query: str) -> str:
@@ -85,8 +100,6 @@ def parse_day(value: str | None, option: str, today: date | None = None) -> str 
     """A date option as YYYY-MM-DD: ISO, or natural ('tomorrow', 'next friday', '+3d'); else a QueryError."""
     if value is None:
         return None
-    from pipeline.annotate.dates import resolve_phrase
-
     text = value.strip().lower()
     base = today or date.today()
     if text.startswith("+") and text[1:-1].isdigit() and text[-1] in "dwm":
@@ -98,6 +111,8 @@ def parse_day(value: str | None, option: str, today: date | None = None) -> str 
         return date.fromisoformat(text).isoformat()
     except ValueError:
         pass
+    from pipeline.annotate.dates import resolve_phrase  # natural dates only: it loads the date rules
+
     resolved = resolve_phrase(text, base, forward=True)
     if resolved is None:
         import dateparser
@@ -116,21 +131,24 @@ def _dt(d: date):
 
 
 def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, Any]]:
+    """The note-level filters as one set of note ids (`SELECT note_id ...`, empty for none), read
+    once per search. A skill is looked up through the full-text index (its words), then as text."""
     parts, args = [], {}
-    for col, val, key in (("r.contact_org", org, "org"), ("r.contact_name", person, "person"), ("r.field", field, "field")):
+    for col, val, key in (("contact_org", org, "org"), ("contact_name", person, "person"), ("field", field, "field")):
         if val:
-            parts.append(f"AND {col} LIKE :{key}")
+            parts.append(f"{col} LIKE :{key}")
             args[key] = f"%{val}%"
     if since:
-        parts.append("AND r.interview_date >= :since")
+        parts.append("interview_date >= :since")
         args["since"] = parse_day(since, "--since")
     if until:
-        parts.append("AND r.interview_date <= :until")
+        parts.append("interview_date <= :until")
         args["until"] = parse_day(until, "--until")
-    if skill:
-        parts.append("AND n.id IN (SELECT note_id FROM items WHERE kind = 'skills' AND text LIKE :skill)")
-        args["skill"] = f"%{skill}%"
-    return " ".join(parts), args
+    if skill and quote_fts(skill):
+        parts.append("note_id IN (SELECT i.note_id FROM items_fts(:skill_q) AS sk JOIN items i ON i.id = sk.rowid "
+                     "WHERE i.kind = 'skills' AND i.text LIKE :skill)")
+        args.update({"skill_q": quote_fts(skill), "skill": f"%{skill}%"})
+    return (f"SELECT note_id FROM records WHERE {' AND '.join(parts)}" if parts else ""), args
 
 
 _LEADS_SQL = """SELECT id, name, title, organization, email, phone, status, last_action, interview_note_id, first_referred FROM people
@@ -205,7 +223,8 @@ def lookup_person(db: Any, name: str) -> int:
 
 _TASK_COLUMNS = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence"
 _WOKEN = "status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today"  # a snoozed task whose day has come is open
-_STATUS_WHERE = {"all": "1", "open": f"(status = 'open' OR ({_WOKEN}))", "snoozed": f"status = 'snoozed' AND NOT ({_WOKEN})"}
+# most tasks are open: '+status' keeps SQLite reading them in due order (rarer statuses are read by their index and sorted)
+_STATUS_WHERE = {"all": "1", "open": f"(+status = 'open' OR (+{_WOKEN}))", "snoozed": f"status = 'snoozed' AND NOT ({_WOKEN})"}
 
 
 def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, overdue: bool = False, person: str | None = None,
