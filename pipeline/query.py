@@ -145,8 +145,8 @@ def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, An
         parts.append("interview_date <= :until")
         args["until"] = parse_day(until, "--until")
     if skill and quote_fts(skill):
-        parts.append("note_id IN (SELECT i.note_id FROM items_fts(:skill_q) AS sk JOIN items i ON i.id = sk.rowid "
-                     "WHERE i.kind = 'skills' AND i.text LIKE :skill)")
+        parts.append("note_id IN (SELECT t.note_id FROM items_fts(:skill_q) AS sk JOIN items_text t ON t.id = sk.rowid "
+                     "WHERE t.kind = 'skills' AND t.text LIKE :skill)")
         args.update({"skill_q": quote_fts(skill), "skill": f"%{skill}%"})
     return (f"SELECT note_id FROM records WHERE {' AND '.join(parts)}" if parts else ""), args
 

@@ -105,7 +105,7 @@ def test_search_filters_apply_before_the_pool(db):
     oldest = db.execute("SELECT contact_name FROM records ORDER BY note_id LIMIT 1").fetchone()[0]
     rows = search(db, "the", person=oldest, pool=5)
     assert rows and all(r["contact_name"] == oldest for r in rows)
-    with_excel = {r[0] for r in db.execute("SELECT DISTINCT n.source FROM items i JOIN notes n ON n.id = i.note_id "
+    with_excel = {r[0] for r in db.execute("SELECT DISTINCT n.source FROM items_text i JOIN notes n ON n.id = i.note_id "
                                            "WHERE i.kind = 'skills' AND i.text LIKE '%Excel%'")}
     rows = search(db, "the", skill="Excel", pool=5)
     assert with_excel and rows and {r["source"] for r in rows} <= with_excel

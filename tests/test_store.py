@@ -221,3 +221,64 @@ def test_a_note_is_found_by_the_end_of_its_path_even_with_like_wildcards(tmp_pat
     assert resolve_note(db, "a_1%.txt")[1].endswith("a_1%.txt")
     with pytest.raises(FieldnotesError, match="no stored note"):
         resolve_note(db, "A_1%.TXT")
+
+
+def fts_intact(db) -> bool:
+    """FTS5's own check that the items' index matches their text (raises when it does not)."""
+    db.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+    return True
+
+
+def test_items_keep_only_the_text_the_note_does_not_hold(tmp_path, db):
+    from pipeline.actions import edit_record
+    from pipeline.query import search
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    stored = db.execute("SELECT COUNT(*), COUNT(text) FROM items").fetchone()
+    assert stored[0] > 0 and stored[1] == 0 and fts_intact(db)  # every item is the note's words: none stored twice
+    assert all(r["kind"] != "note" and "[SQL]" in r["snippet"] for r in search(db, "SQL", kind="advice"))
+    start = NOTE.index("data analyst")
+    edit_record(db, str(path), ops=[{"op": "add_item", "path": "skills", "value": json.dumps(
+        {"kind": "skills", "start": start, "end": start + 12, "text": "Data  analysis"})}])
+    assert db.execute("SELECT text FROM items WHERE text IS NOT NULL").fetchall() == [("Data  analysis",)] and fts_intact(db)
+    write(path, NOTE.replace("learn SQL now", "learn SQL and Python now") + "More text.\n")
+    run_notes(db, [path])  # the note's text changes under its items: they are dropped and rebuilt
+    assert fts_intact(db) and search(db, "Python", kind="advice")
+    db.execute("UPDATE notes SET text = 'something else entirely'")
+    assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0 and fts_intact(db)
+
+
+def test_a_version_2_items_index_becomes_the_view_backed_one(tmp_path):
+    from pipeline.query import search
+
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE])
+    hits = search(db, "hospice")
+    for sql in ("DROP TRIGGER items_fts_ai", "DROP TRIGGER items_fts_ad", "DROP TRIGGER items_fts_au", "DROP TABLE items_fts",
+                "UPDATE items SET text = (SELECT text FROM items_text t WHERE t.id = items.id)"):
+        db.execute(sql)
+    db["items"].enable_fts(["text"], create_triggers=True, tokenize="porter")  # as version 2 made it
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    assert again.execute("SELECT COUNT(text) FROM items").fetchone()[0] == 0 and fts_intact(again)
+    assert search(again, "hospice") == hits
+    assert not again.execute("SELECT 1 FROM sqlite_master WHERE name = 'items_ai'").fetchone()
+
+
+def test_a_version_2_database_loses_the_task_index_no_query_reads(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE / "01_hospice_nurse.txt"])
+    db["followups"].enable_fts(["action", "person", "why"], create_triggers=True, tokenize="porter")  # as version 2 made it
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    names = {r[0] for r in again.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("followups_fts") or n in ("followups_ai", "followups_ad", "followups_au")}
+    from pipeline.actions import set_task_status
+
+    task = again.execute("SELECT id FROM followups LIMIT 1").fetchone()[0]
+    assert set_task_status(again, task, "done")["status"] == "done"

@@ -106,7 +106,8 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
                                                "contact_last": key.split()[-1] if key else None, "contact_title": rec.contact.title,
                                                "contact_org": rec.contact.organization, "interview_date": rec.interview_date,
                                                "field": rec.field, "sentiment": rec.outlook.sentiment})
-    insert_many(db, "items", [{"note_id": note_id, "kind": kind, "text": it.text, "start": it.evidence.start if it.evidence else None,
+    text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    insert_many(db, "items", [{"note_id": note_id, "kind": kind, "text": _own_text(it, text), "start": it.evidence.start if it.evidence else None,
                                "end": it.evidence.end if it.evidence else None} for kind, it in _all_items(rec)])
     for ref in rec.referrals:
         pid = ensure_person(db, ref.name, ref.title, ref.organization, ref.email, ref.phone)
@@ -122,6 +123,15 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
         if pid:
             update(db, "people", "id", pid, {"interview_note_id": note_id})
     _save_tasks(db, note_id, rec, (tasks_for or _default_tasks)(rec, uid))
+
+
+def _own_text(item: Any, text: str) -> str | None:
+    """What `items.text` keeps: nothing when the item is the note's words between its offsets (the
+    `items_text` view and the full-text index read those from the note)."""
+    ev = item.evidence
+    if ev is not None and "\x00" not in text and text[ev.start:ev.end] == item.text:
+        return None
+    return item.text
 
 
 def _default_tasks(rec: Record, uid: str) -> list[Task]:

@@ -55,8 +55,36 @@ TABLES: dict[str, dict[str, Any]] = {
     "runs": {"columns": {"id": int, "started_at": str, "finished_at": str, "processed": int, "skipped": int, "failed": str,
                          "model": str}, "pk": "id"},
 }
-FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
-                             "followups": ["action", "person", "why"]}
+FTS: dict[str, list[str]] = {"notes": ["text"], "people": ["name", "title", "organization"]}
+UNREAD_FTS = ("followups",)  # full-text indexes of earlier versions that no query reads (dropped by a migration)
+
+
+def _span_text(row: str) -> str:
+    """The note's words between an item's offsets (SQLite counts characters, as Python does)."""
+    return f"(SELECT substr(n.text, {row}.start + 1, {row}.[end] - {row}.start) FROM notes n WHERE n.id = {row}.note_id)"
+
+
+def _item_text(row: str) -> str:
+    """An item's text: its own, else the note's words between its offsets."""
+    return f"COALESCE({row}.text, {_span_text(row)})"
+
+
+# An item's text is the note's own words between its offsets, so `items.text` is kept only where it differs
+# (NULL otherwise); the items' full-text index reads the text through the `items_text` view and its triggers
+# compute it from the note, so a note's text never changes under its items: changing it drops them first.
+ITEM_TEXT_SHAPE = [
+    f"CREATE VIEW IF NOT EXISTS items_text AS SELECT i.id AS id, i.note_id AS note_id, i.kind AS kind, {_item_text('i')} AS text FROM items i",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(text, content='items_text', content_rowid='id', tokenize='porter')",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items BEGIN "
+    f"INSERT INTO items_fts(rowid, text) VALUES (new.id, {_item_text('new')}); END",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_ad AFTER DELETE ON items BEGIN "
+    f"INSERT INTO items_fts(items_fts, rowid, text) VALUES ('delete', old.id, {_item_text('old')}); END",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_au AFTER UPDATE ON items BEGIN "
+    f"INSERT INTO items_fts(items_fts, rowid, text) VALUES ('delete', old.id, {_item_text('old')}); "
+    f"INSERT INTO items_fts(rowid, text) VALUES (new.id, {_item_text('new')}); END",
+    "CREATE TRIGGER IF NOT EXISTS notes_text_drops_items BEFORE UPDATE OF text ON notes WHEN old.text IS NOT new.text BEGIN "
+    "DELETE FROM items WHERE note_id = old.id; END",
+]
 INDEXES: list[tuple[str, list[str], bool]] = [
     ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("notes", ["source"], False), ("items", ["note_id"], False),
     ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
@@ -149,12 +177,14 @@ def ensure_db_shape(db: Database) -> None:
         db[table].create_index(cols, if_not_exists=True, unique=unique)
     for name, what in ORDER_INDEXES.items():
         db.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON {what}")
-    for table, cols in FTS.items():
-        if not db[table].detect_fts():
-            db[table].enable_fts(cols, create_triggers=True, tokenize="porter")
     for since, migrate in MIGRATIONS:
         if version < since:
             migrate(db)
+    for table, cols in FTS.items():
+        if not db[table].detect_fts():
+            db[table].enable_fts(cols, create_triggers=True, tokenize="porter")
+    for sql in ITEM_TEXT_SHAPE:
+        db.execute(sql)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -166,7 +196,30 @@ def _count_referrals(db: Database) -> None:
     refresh_leads(db, None)
 
 
-MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [(3, _count_referrals)]  # (first version with it, migration)
+def _items_text_from_notes(db: Database) -> None:
+    """Version 3 keeps an item's text only where it differs from the note's words (its index reads them through a view)."""
+    old = db.execute("SELECT sql FROM sqlite_master WHERE name = 'items_fts'").fetchone()
+    if not old or "items_text" in old[0]:
+        return
+    for trigger in ("items_ai", "items_ad", "items_au"):  # sqlite-utils' triggers for the old index
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+    db.execute("DROP TABLE items_fts")
+    db.execute(f"UPDATE items SET text = NULL WHERE start IS NOT NULL AND text = {_span_text('items')}")
+    for sql in ITEM_TEXT_SHAPE:
+        db.execute(sql)
+    db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+
+
+def _drop_unread_fts(db: Database) -> None:
+    """Version 3 keeps no full-text index that no query reads (the tasks': 4% of the database)."""
+    for table in UNREAD_FTS:
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{trigger}]")
+        db.execute(f"DROP TABLE IF EXISTS [{table}_fts]")
+
+
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [  # (first version with it, migration)
+    (3, _count_referrals), (3, _items_text_from_notes), (3, _drop_unread_fts)]
 
 
 def is_fieldnotes(db: Database) -> bool:

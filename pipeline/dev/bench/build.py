@@ -39,6 +39,10 @@ class Saves:
     def __len__(self) -> int:
         return len(self.wall)
 
+    def extend(self, other: "Saves") -> None:
+        self.wall += other.wall
+        self.cpu += other.cpu
+
 
 @dataclass
 class Build:
