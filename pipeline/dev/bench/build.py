@@ -68,13 +68,13 @@ def build_database(path: Path, n: int, seed: int = SEED, progress: Callable[[int
 
 
 def store_notes(db: Any, notes: Iterable[GeneratedNote], total: int, start: int = 0,
-                progress: Callable[[int, int], None] | None = None) -> Saves:
+                progress: Callable[[int, int], None] | None = None, folder: str = "notes") -> Saves:
     """Store each note's synthetic record (the first as note number `start`), timing every `save_note` call."""
     from pipeline.store import save_note
 
     saves = Saves()
     for i, gen in enumerate(notes, start):
-        note, record, provenance = synthetic_record(gen, i)
+        note, record, provenance = synthetic_record(gen, i, folder)
         wall, cpu = time.perf_counter(), time.process_time()
         save_note(db, note, record, provenance, heads="synthetic")
         saves.cpu.append(time.process_time() - cpu)
@@ -84,14 +84,14 @@ def store_notes(db: Any, notes: Iterable[GeneratedNote], total: int, start: int 
     return saves
 
 
-def synthetic_record(gen: GeneratedNote, index: int) -> tuple[Any, Any, dict[str, Any]]:
+def synthetic_record(gen: GeneratedNote, index: int, folder: str = "notes") -> tuple[Any, Any, dict[str, Any]]:
     """(Note, Record, provenance) for a generated note, names respelled for its cohort."""
     from pipeline.ingest import Note
     from pipeline.schema import Contact, Extraction, JobLead, Outlook, Record, Referral
 
     names = _respelling([gen.contact, *(r[0] for r in gen.referrals)], index // COHORT)
     text = _respell(gen.text, names)
-    source = f"notes/{gen.name}"
+    source = f"{folder}/{gen.name}"
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     note = Note(source=source, text=text, sha256=sha, format="md" if gen.name.endswith(".md") else "txt", key=f"synthetic:{source}")
     lists, points, promises = _items(text, gen.items)
