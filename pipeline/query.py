@@ -32,7 +32,7 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
     Each half (items, notes) ranks at most its newest `pool` matches that pass the filters (all of
     them for all but common words; `pool=None` ranks every match), so a word in every note costs
     what a rare one does; snippets are made for the rows returned only. `skill` keeps notes with a
-    skill item containing those words."""
+    skill item with those words."""
     fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
@@ -132,7 +132,7 @@ def _dt(d: date):
 
 def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, Any]]:
     """The note-level filters as one set of note ids (`SELECT note_id ...`, empty for none), read
-    once per search. A skill is looked up through the full-text index (its words), then as text."""
+    once per search. A skill is a skill item with those words (through the full-text index)."""
     parts, args = [], {}
     for col, val, key in (("contact_org", org, "org"), ("contact_name", person, "person"), ("field", field, "field")):
         if val:
@@ -145,9 +145,8 @@ def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, An
         parts.append("interview_date <= :until")
         args["until"] = parse_day(until, "--until")
     if skill and quote_fts(skill):
-        parts.append("note_id IN (SELECT t.note_id FROM items_fts(:skill_q) AS sk JOIN items_text t ON t.id = sk.rowid "
-                     "WHERE t.kind = 'skills' AND t.text LIKE :skill)")
-        args.update({"skill_q": quote_fts(skill), "skill": f"%{skill}%"})
+        parts.append("note_id IN (SELECT i.note_id FROM items_fts(:skill) AS sk JOIN items i ON i.id = sk.rowid WHERE i.kind = 'skills')")
+        args["skill"] = quote_fts(skill)
     return (f"SELECT note_id FROM records WHERE {' AND '.join(parts)}" if parts else ""), args
 
 

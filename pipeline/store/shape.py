@@ -9,8 +9,9 @@ existing one (read-only when the file or its folder cannot be written).
 loads only when something uses its table API (`db["people"]`), which shaping a database does,
 so a query command on an up-to-date database never imports it. Every index a query sorts by is
 listed here, so `leads`, `followups` and the people lookups cost the same at 50 notes and
-50,000, and search's note filters read one narrow index instead of the records' large rows. WAL with `synchronous = NORMAL`: a crash of the program never loses a stored note; a
-power cut may lose the last ones, never the database.
+50,000, and search's note filters read one narrow index instead of the records' large rows.
+WAL with `synchronous = NORMAL`: a crash of the program never loses a stored note; a power cut
+may lose the last ones, never the database.
 """
 from __future__ import annotations
 
@@ -90,8 +91,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
     ("people", ["key"], False), ("people", ["last", "key"], False), ("people", ["interview_note_id"], False), ("records", ["contact_key"], False),
     ("records", ["contact_last", "contact_key"], False), ("records", ["interview_date", "contact_name", "contact_org", "field"], False),
-    ("followups", ["note_id"], False),
-    ("followups", ["status", "due"], False), ("edits", ["note_id"], False),
+    ("followups", ["note_id"], False), ("followups", ["status", "due"], False), ("edits", ["note_id"], False),
 ]
 ORDER_INDEXES: dict[str, str] = {  # name -> what it indexes: the exact ORDER BY of a paginated query
     "people_leads_order": f"people({LEAD_ORDER}) WHERE referred > 0",

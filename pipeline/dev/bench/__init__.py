@@ -75,6 +75,9 @@ def _measure(result: dict[str, Any], work: Path, notes: int, folder: str | None,
         result["scale"][label] = bench_build(dbs[label], n, progress=lambda i, total: say(f"  {i:,} / {total:,} notes stored"))
         loads[f"after building {label}"] = load_average()
     say("queries")
+    from pipeline.query import SEARCH_POOL
+
+    result["search_pool"] = SEARCH_POOL
     result["queries"] = {label: bench_queries(db, REPEATS) for label, db in dbs.items()}
     loads["after queries"] = load_average()
     say("start-up and imports")

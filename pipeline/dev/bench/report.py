@@ -108,8 +108,9 @@ def _queries(r: dict[str, Any]) -> str:
     slow = "; ".join(f"`{name}` {ms} ms" for name, ms in q[big]["search"]["slowest"])
     return ("## Queries\n\nIn-process: the core functions on an open database, median (min–max) of repeats; commands: a fresh "
             "process each time, output piped.\n\n" + _table(["measure", *labels, "ratio"], rows) +
-            f"\n\nSlowest searches ({big}): {slow}. Each search half ranks at most the newest 4,000 matches "
-            "(`query.SEARCH_POOL`), so a word in every note costs what a rarer one does.")
+            f"\n\nSlowest searches ({big}): {slow}. Each search half (items, notes) ranks at most its newest "
+            f"{r['search_pool']:,} matches (`query.SEARCH_POOL`), so a word in every note costs what a rarer one does; "
+            "prefix queries of common stems and phrases of common words still read every matching position.")
 
 
 def _startup(r: dict[str, Any]) -> str:
