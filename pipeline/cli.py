@@ -220,6 +220,7 @@ class _Progress:
 
 
 def _run_text(conn, summary) -> str:
+    from pipeline.batch import stored_summary
     from pipeline.export.safe import terminal_line as terminal
 
     parts = [f"{summary.processed} processed", f"{summary.unchanged} unchanged"]
@@ -227,16 +228,12 @@ def _run_text(conn, summary) -> str:
         parts.append(f"{summary.moved} moved")
     parts += [f"{len(summary.failed)} failed", f"{len(summary.skipped)} skipped"]
     lines = [", ".join(parts) + f" in {summary.seconds:.1f}s ({terminal(summary.model)})"]
-    shown = set(summary.sources)
-    for r in conn.query("SELECT n.source, r.contact_name, r.contact_org, r.interview_date FROM records r JOIN notes n ON n.id = r.note_id "
-                        "WHERE r.complete = 1 ORDER BY n.source"):
-        if r["source"] in shown:
-            org = f", {r['contact_org']}" if r["contact_org"] else ""
-            lines.append(f"  {terminal(Path(r['source']).name)}: {terminal(r['contact_name'] or '?')}{terminal(org)} "
-                         f"({terminal(r['interview_date'] or 'no date')})")
-    leads = conn.execute("SELECT COUNT(DISTINCT person_id) FROM referrals").fetchone()[0]
-    tasks = conn.execute("SELECT COUNT(*) FROM followups WHERE status = 'open'").fetchone()[0]
-    lines.append(f"{leads} referral leads, {tasks} open follow-ups (see `fieldnotes leads`, `fieldnotes followups`)")
+    stored = stored_summary(conn, summary.sources)
+    for r in stored["notes"]:
+        org = f", {r['contact_org']}" if r["contact_org"] else ""
+        lines.append(f"  {terminal(Path(r['source']).name)}: {terminal(r['contact_name'] or '?')}{terminal(org)} "
+                     f"({terminal(r['interview_date'] or 'no date')})")
+    lines.append(f"{stored['leads']} referral leads, {stored['open_tasks']} open follow-ups (see `fieldnotes leads`, `fieldnotes followups`)")
     return "\n".join(lines)
 
 
@@ -255,11 +252,13 @@ def export(db, fmt, limit):
     from itertools import islice
 
     from pipeline.export.safe import json_text
+    from pipeline.export.tables import json_array
     from pipeline.query import export_records
 
     records = islice(export_records(_open(db)), limit)
     if fmt == "json":
-        click.echo(json_text(list(records), indent=2))
+        for chunk in json_array(records):
+            click.echo(chunk, nl=False)
         return
     for r in records:
         click.echo(json_text(r))
@@ -779,20 +778,24 @@ def train(model_name, no_llm, corpora, with_corrections, db, out):
 
 
 @cli.command()
-@click.option("--notes", type=int, default=8, show_default=True, help="Generated notes to process.")
-@click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Benchmark these notes instead.")
+@click.option("--notes", type=int, default=8, show_default=True, help="Generated notes to run through the pipeline.")
+@click.option("--folder", type=click.Path(exists=True, file_okay=False), help="Run these notes through the pipeline instead.")
 @click.option("-m", "--model", "model_name")
-@click.option("--search-notes", type=int, default=10000, show_default=True)
+@click.option("--search-notes", type=int, default=1000, show_default=True, help="Notes in the small database (the ratios' baseline).")
+@click.option("--scale", type=click.IntRange(min=200), default=None, help="Also build a database of N notes and report it against the small one.")
+@click.option("--threads", callback=lambda ctx, param, value: _int_list(value, param), default=None, metavar="1,2",
+              help="llama.cpp thread counts to compare (default: 1 to the number of CPUs).")
 @click.option("--out", type=click.Path(), default="docs/performance.md", show_default=True)
 @click.option("--backend", "backend_kind", type=click.Choice(["local", "openai"]), default=None,
               help="openai: notes/minute through one and two local llama_cpp.server processes against in-process (docs/scale.md).")
 @click.option("--jobs", "jobs_list", default=None, metavar="N,N,...", help="Jobs values to measure with --backend openai (default 1,2,4).")
 @click.option("--servers", "servers_list", default="1,2", show_default=True, metavar="N,N", help="Local servers to start with --backend openai.")
 @domain_errors
-def bench(notes, folder, model_name, search_notes, out, backend_kind, jobs_list, servers_list):
-    """Speed against the llama.cpp floor; writes JSON and docs/performance.md (--backend openai: servers vs in-process).
+def bench(notes, folder, model_name, search_notes, scale, threads, out, backend_kind, jobs_list, servers_list):
+    """Speed per note, threads, queries, start-up and scale; writes docs/performance.md and its JSON
+    (--backend openai: servers against in-process, docs/scale.md).
 
-    Example: fieldnotes bench --notes 8
+    Example: fieldnotes bench --scale 50000 --threads 1,2
     """
     if backend_kind == "openai" or jobs_list:
         from pipeline.dev.bench_backends import run_backend_bench
@@ -804,7 +807,19 @@ def bench(notes, folder, model_name, search_notes, out, backend_kind, jobs_list,
         return
     from pipeline.dev.bench import run_bench
 
-    click.echo(run_bench(notes, folder, model_name, search_notes, Path(out)))
+    click.echo(run_bench(notes, folder, model_name, search_notes, Path(out), scale, threads, progress=lambda msg: click.echo(msg, err=True)))
+
+
+def _int_list(value: str | None, param) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        out = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        out = []
+    if not out or min(out) < 1:
+        raise click.BadParameter(f"'{value}' is not a list of thread counts; use e.g. 1,2", param=param)
+    return out
 
 
 def _stderr_progress():

@@ -2,7 +2,9 @@
 
 Search passes SQLite FTS5 syntax through (prefix `portf*`, `OR`, `NEAR`, "phrases", column
 filters), as sqlite-utils does; `quote=True` searches for the words as typed. Ranking (bm25)
-and the limit run inside SQLite, so a query costs the same at 50 notes and at 50,000.
+and the limit run inside SQLite, and leads and tasks page through indexes in their display
+order, so a query costs the same at 50 notes and at 50,000. Only what a query needs is
+imported (no record schema, no extraction stages).
 """
 from __future__ import annotations
 
@@ -16,10 +18,9 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from pipeline import schema
-from pipeline.annotate.identity import person_key, same_person
 from pipeline.errors import NotFound, QueryError
-from pipeline.store import LEAD_STATUSES, load_record_by_id
 from pipeline.store.people import find_person
+from pipeline.store.shape import LEAD_ORDER, LEAD_RANK, LEAD_STATUSES, TASK_ORDER
 
 ITEM_KINDS = schema.ITEM_KINDS + ("outlook", "promise")
 SEARCH_KINDS = ITEM_KINDS + ("note",)
@@ -27,17 +28,21 @@ MAX_QUERY_TERMS = 64
 SEARCH_SECONDS = 10.0  # a search that runs longer is stopped with a one-line error
 FULL_SNIPPET_CHARS = 10_000  # a longer text with more likely matches than this gets a windowed snippet (_with_snippet)
 MAX_SNIPPET_MATCHES = 2_000
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"\\w+")
+SEARCH_POOL = 1000  # matches ranked per half at most (the newest): bm25 and reading a match cost microseconds each
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
 
 
 def search(db: Any, query: str, kind: str | None = None, org: str | None = None, person: str | None = None,
            since: str | None = None, until: str | None = None, field: str | None = None, skill: str | None = None,
-           limit: int = 20, quote: bool = False, seconds: float = SEARCH_SECONDS) -> list[dict[str, Any]]:
+           limit: int = 20, quote: bool = False, seconds: float = SEARCH_SECONDS, pool: int | None = SEARCH_POOL) -> list[dict[str, Any]]:
     """Ranked matches over extracted items and note text, best first (rank: bm25, lower is better).
 
     Bounded: at most MAX_QUERY_TERMS words, a word repeated counts once in the query SQLite runs,
-    and a search that takes longer than `seconds` stops with a QueryError."""
+    and a search that takes longer than `seconds` stops with a QueryError. Each half (items, notes)
+    ranks at most its newest `pool` matches that pass the filters (all of them for all but common
+    words; `pool=None` ranks every match), so a word in every note costs what a rare one does;
+    snippets are made for the rows returned only. `skill` keeps notes with a skill item with those words."""
     fts = quote_fts(query) if quote else query.strip()
     if not fts:
         return []
@@ -46,19 +51,10 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
         raise QueryError(f"the search has {terms} words; use at most {MAX_QUERY_TERMS} (a few specific words find the most)")
     if kind and kind not in SEARCH_KINDS:
         raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
-    where, args = _filters(org, person, since, until, field, skill)
-    args.update({"q": _without_repeats(fts), "kind": kind, "limit": limit})
-    halves = []
-    if kind != "note":
-        halves.append(f"""SELECT * FROM (SELECT n.source, i.kind, 'items_fts' AS fts, i.id AS hit, length(i.text) AS size, items_fts.rank AS rank,
-                   i.start, i.end, r.contact_name, r.interview_date FROM items_fts JOIN items i ON i.id = items_fts.rowid
-                   JOIN notes n ON n.id = i.note_id JOIN records r ON r.note_id = n.id
-                   WHERE items_fts MATCH :q AND (:kind IS NULL OR i.kind = :kind) {where} ORDER BY items_fts.rank LIMIT :limit)""")
-    if kind in (None, "note"):
-        halves.append(f"""SELECT * FROM (SELECT n.source, 'note' AS kind, 'notes_fts' AS fts, n.id AS hit, length(n.text) AS size, notes_fts.rank AS rank,
-                   NULL AS start, NULL AS end, r.contact_name, r.interview_date FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid
-                   JOIN records r ON r.note_id = n.id WHERE notes_fts MATCH :q {where} ORDER BY notes_fts.rank LIMIT :limit)""")
-    sql = " UNION ALL ".join(halves) + " ORDER BY rank, source, kind LIMIT :limit"
+    notes, args = _filters(org, person, since, until, field, skill)
+    args.update({"q": _without_repeats(fts), "kind": kind, "limit": limit, "pool": pool or -1})
+    halves = (["items"] if kind != "note" else []) + (["notes"] if kind in (None, "note") else [])
+    sql = _search_sql(halves, notes, kind if kind != "note" else None)
     try:
         with _time_limit(db, seconds):
             rows = [_with_snippet(db, r, args["q"]) for r in db.query(sql, args)]
@@ -74,13 +70,16 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
              "start": r["start"], "end": r["end"], "contact_name": r["contact_name"], "interview_date": r["interview_date"]} for r in rows]
 
 
+_TEXTS = {"items_fts": "items_text", "notes_fts": "notes"}  # where each index's texts are read
+
+
 def _with_snippet(db: Any, row: dict[str, Any], fts: str) -> dict[str, Any]:
     """The row with its snippet, made only for the rows shown. FTS5's snippet() and highlight()
     cost the square of a text's matches (32,000 matches of one word in a note: 9 s), so a long
     text with many likely matches gets its snippet from a window around its first match."""
     table = {"items_fts": "items_fts", "notes_fts": "notes_fts"}[row["fts"]]
     if (row["size"] or 0) > FULL_SNIPPET_CHARS:
-        text = db.execute(f"SELECT text FROM {table.removesuffix('_fts')} WHERE id = ?", [row["hit"]]).fetchone()[0] or ""
+        text = db.execute(f"SELECT text FROM {_TEXTS[table]} WHERE id = ?", [row["hit"]]).fetchone()[0] or ""
         words = [w.lower() for w in _WORD.findall(fts) if w not in ("AND", "OR", "NOT", "NEAR")]
         lowered = text.lower()
         stems = [w[:max(3, len(w) - 3)] for w in words]
@@ -142,6 +141,40 @@ def _time_limit(db: Any, seconds: float) -> Iterator[None]:
         conn.set_progress_handler(None, 0)
 
 
+_HALVES = {  # table: (joins from its full-text rows to the note, the note id, the row's kind, start and end)
+    "items": ("JOIN items i ON i.id = items_fts.rowid", "i.note_id", "i.kind", "i.start", "i.end"),
+    "notes": ("", "notes_fts.rowid", "'note'", "NULL", "NULL"),
+}
+
+
+def _search_sql(halves: list[str], notes: str, kind: str | None) -> str:
+    """Each half's pool (its newest `pool` matches, in the `notes` set of note ids if any), the best
+    `limit` of all by bm25, then snippets for those rows only."""
+    pools = ", ".join(f"{h}_pool AS ({_pool(h, notes, kind)})" for h in halves)
+    top = " UNION ALL ".join(f"SELECT '{h}' AS half, id, rank FROM (SELECT id, rank FROM {h}_pool ORDER BY rank LIMIT :limit)" for h in halves)
+    rows = " UNION ALL ".join(_rows(h) for h in halves)
+    return f"WITH {pools}, top AS ({top} ORDER BY rank LIMIT :limit) {rows} ORDER BY rank, source, kind"
+
+
+def _pool(half: str, notes: str, kind: str | None) -> str:
+    joins, note_id = _HALVES[half][:2]
+    # '+': the set is checked per match; SQLite would otherwise run the full-text query once per note id in it
+    where = (" AND i.kind = :kind" if kind else "") + (f" AND +{note_id} IN ({notes})" if notes else "")
+    return (f"SELECT {half}_fts.rowid AS id, {half}_fts.rank AS rank FROM {half}_fts {joins if where else ''} "
+            f"WHERE {half}_fts MATCH :q {where} ORDER BY {half}_fts.rowid DESC LIMIT :pool")
+
+
+def _rows(half: str) -> str:
+    """The best rows of one half, without snippets (`_with_snippet` makes them for the rows shown)."""
+    if half == "items":
+        return ("SELECT n.source, i.kind AS kind, 'items_fts' AS fts, top.id AS hit, COALESCE(length(i.text), i.[end] - i.start) AS size, "
+                "top.rank AS rank, i.start AS start, i.[end] AS end, r.contact_name, r.interview_date FROM top JOIN items i ON i.id = top.id "
+                "JOIN notes n ON n.id = i.note_id JOIN records r ON r.note_id = n.id WHERE top.half = 'items'")
+    return ("SELECT n.source, 'note' AS kind, 'notes_fts' AS fts, top.id AS hit, length(n.text) AS size, top.rank AS rank, "
+            "NULL AS start, NULL AS end, r.contact_name, r.interview_date FROM top JOIN notes n ON n.id = top.id "
+            "JOIN records r ON r.note_id = n.id WHERE top.half = 'notes'")
+
+
 def quote_fts(query: str) -> str:
     """Each word of user input as a quoted FTS5 string: safe for any punctuation."""
     out, word = [], []
@@ -158,8 +191,6 @@ def parse_day(value: str | None, option: str, today: date | None = None) -> str 
     """A date option as YYYY-MM-DD: ISO, or natural ('tomorrow', 'next friday', '+3d'); else a QueryError."""
     if value is None:
         return None
-    from pipeline.annotate.dates import resolve_phrase
-
     text = value.strip().lower()
     base = today or date.today()
     if text.startswith("+") and text[1:-1].isdigit() and text[-1] in "dwm":
@@ -171,6 +202,8 @@ def parse_day(value: str | None, option: str, today: date | None = None) -> str 
         return date.fromisoformat(text).isoformat()
     except ValueError:
         pass
+    from pipeline.annotate.dates import resolve_phrase  # natural dates only: it loads the date rules
+
     resolved = resolve_phrase(text, base, forward=True)
     if resolved is None:
         import dateparser
@@ -189,32 +222,28 @@ def _dt(d: date):
 
 
 def _filters(org, person, since, until, field, skill) -> tuple[str, dict[str, Any]]:
+    """The note-level filters as one set of note ids (`SELECT note_id ...`, empty for none), read
+    once per search. A skill is a skill item with those words (through the full-text index)."""
     parts, args = [], {}
-    for col, val, key in (("r.contact_org", org, "org"), ("r.contact_name", person, "person"), ("r.field", field, "field")):
+    for col, val, key in (("contact_org", org, "org"), ("contact_name", person, "person"), ("field", field, "field")):
         if val:
-            parts.append(f"AND {col} LIKE :{key}")
+            parts.append(f"{col} LIKE :{key}")
             args[key] = f"%{val}%"
     if since:
-        parts.append("AND r.interview_date >= :since")
+        parts.append("interview_date >= :since")
         args["since"] = parse_day(since, "--since")
     if until:
-        parts.append("AND r.interview_date <= :until")
+        parts.append("interview_date <= :until")
         args["until"] = parse_day(until, "--until")
-    if skill:
-        parts.append("AND n.id IN (SELECT note_id FROM items WHERE kind = 'skills' AND text LIKE :skill)")
-        args["skill"] = f"%{skill}%"
-    return " ".join(parts), args
+    if skill and quote_fts(skill):
+        parts.append("note_id IN (SELECT i.note_id FROM items_fts(:skill) AS sk JOIN items i ON i.id = sk.rowid WHERE i.kind = 'skills')")
+        args["skill"] = quote_fts(skill)
+    return (f"SELECT note_id FROM records WHERE {' AND '.join(parts)}" if parts else ""), args
 
 
-_LEADS_SQL = """
-SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status, p.last_action, p.interview_note_id,
-       (SELECT url FROM connections c WHERE c.person_id = p.id LIMIT 1) AS linkedin,
-       (SELECT MIN(r.interview_date) FROM referrals ref JOIN records r ON r.note_id = ref.note_id WHERE ref.person_id = p.id) AS first_referred
-FROM people p
-WHERE p.id IN (SELECT person_id FROM referrals) AND (:status IS NULL OR p.status = :status)
-ORDER BY CASE p.status WHEN 'new' THEN 0 WHEN 'contacted' THEN 1 WHEN 'scheduled' THEN 2 WHEN 'met' THEN 3 ELSE 4 END,
-         first_referred IS NULL, first_referred, p.name COLLATE NOCASE
-LIMIT :limit OFFSET :offset"""
+_LEADS_SQL = """SELECT id, name, title, organization, email, phone, status, last_action, interview_note_id, first_referred,
+       (SELECT url FROM connections c WHERE c.person_id = people.id LIMIT 1) AS linkedin FROM people
+WHERE referred > 0 {status} ORDER BY {order} LIMIT :limit OFFSET :offset"""
 
 
 def list_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> list[dict[str, Any]]:
@@ -225,7 +254,8 @@ def list_leads(db: Any, status: str | None = None, limit: int = -1, offset: int 
 def iter_leads(db: Any, status: str | None = None, limit: int = -1, offset: int = 0) -> Iterator[dict[str, Any]]:
     if status and status not in LEAD_STATUSES:
         raise QueryError(f"unknown status '{status}' (use one of: {', '.join(LEAD_STATUSES)})")
-    for p in db.query(_LEADS_SQL, {"status": status, "limit": limit, "offset": offset}):
+    sql = _LEADS_SQL.format(status=f"AND {LEAD_RANK} = :rank" if status else "", order=LEAD_ORDER)  # a status is a range of the index
+    for p in db.query(sql, {"rank": LEAD_STATUSES.index(status) if status else None, "limit": limit, "offset": offset}):
         refs = list(db.query("""SELECT ref.referred_by, ref.context, ref.reason, n.source, r.interview_date
                                FROM referrals ref JOIN notes n ON n.id = ref.note_id JOIN records r ON r.note_id = n.id
                                WHERE ref.person_id = ? ORDER BY r.interview_date IS NULL, r.interview_date, ref.id""", [p["id"]]))
@@ -269,6 +299,8 @@ def referral_chain(db: Any, name: str) -> list[str]:
 
 def lookup_person(db: Any, name: str) -> int:
     """A person by any form of their name, or by a first name only one person has."""
+    from pipeline.annotate.identity import person_key
+
     pid = find_person(db, name)
     if pid is not None:
         return pid
@@ -281,6 +313,9 @@ def lookup_person(db: Any, name: str) -> int:
 
 
 _TASK_COLUMNS = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence"
+_WOKEN = "status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today"  # a snoozed task whose day has come is open
+# most tasks are open: '+status' keeps SQLite reading them in due order (rarer statuses are read by their index and sorted)
+_STATUS_WHERE = {"all": "1", "open": f"(+status = 'open' OR (+{_WOKEN}))", "snoozed": f"status = 'snoozed' AND NOT ({_WOKEN})"}
 
 
 def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, overdue: bool = False, person: str | None = None,
@@ -289,13 +324,12 @@ def iter_tasks(db: Any, status: str = "open", due_before: str | None = None, ove
     if status not in TASK_STATUSES:
         raise QueryError(f"unknown status '{status}' (use one of: {', '.join(TASK_STATUSES)})")
     day = (today or date.today()).isoformat()
-    effective = "CASE WHEN status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= :today THEN 'open' ELSE status END"
-    sql = f"""SELECT {_TASK_COLUMNS}, {effective} AS effective FROM followups
-              WHERE (:status = 'all' OR {effective} = :status)
+    sql = f"""SELECT {_TASK_COLUMNS}, CASE WHEN {_WOKEN} THEN 'open' ELSE status END AS effective FROM followups
+              WHERE {_STATUS_WHERE.get(status, "status = :status")}
                 AND (:before IS NULL OR (due IS NOT NULL AND due < :before))
                 AND (:overdue = 0 OR (due IS NOT NULL AND due < :today AND status != 'done'))
                 AND (:person IS NULL OR person LIKE :person)
-              ORDER BY due IS NULL, due, source, kind LIMIT :limit OFFSET :offset"""
+              ORDER BY {TASK_ORDER} LIMIT :limit OFFSET :offset"""
     args = {"status": status, "before": parse_day(due_before, "--due-before"), "overdue": int(overdue), "today": day,
             "person": f"%{person}%" if person else None, "limit": limit, "offset": offset}
     for row in db.query(sql, args):
@@ -312,6 +346,8 @@ def export_records(db: Any) -> Iterator[dict[str, Any]]:
 
 def export_record(db: Any, note_id: int) -> dict[str, Any]:
     """One stored record in the export contract (corrections applied, follow-ups included)."""
+    from pipeline.store.notes import load_record_by_id
+
     rec = load_record_by_id(db, note_id)
     data = json.loads(rec.model_dump_json())
     data.pop("promises", None)
@@ -375,6 +411,8 @@ def _add_contacts(db: Any, people: dict[Any, dict[str, Any]]) -> None:
 def _seen_contact(people: dict[Any, dict[str, Any]], by_last: dict[str, list[str]], key: str) -> dict[str, Any] | None:
     if key in people:
         return people[key]
+    from pipeline.annotate.identity import same_person
+
     words = key.split()
     same = [k for k in by_last.get(words[-1], []) if len(words) >= 2 and same_person(k, key)] if words else []
     return people[same[0]] if len(same) == 1 else None

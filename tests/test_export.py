@@ -42,6 +42,12 @@ def test_json_and_nl():
     assert [json.loads(line) for line in "".join(render_rows(iter(rows), "nl", ["a"])).splitlines()] == rows
 
 
+def test_a_json_array_is_written_row_by_row_exactly_as_json_dumps_would():
+    for rows in ([], [{"a": 1, "b": [1, 2], "c": "two\nlines"}], [{"a": 1}, {"b": {"c": None, "d": "Zoë"}}]):
+        chunks = list(render_rows(iter(rows), "json", ["a"]))
+        assert "".join(chunks) == json.dumps(rows, ensure_ascii=False, indent=2) + "\n" and len(chunks) == len(rows) + 1
+
+
 def task(**kw):
     base = {"id": "abc", "action": "Call Dana", "due": "2026-04-10", "person": "Dana", "kind": "referral", "status": "open",
             "source": "n.txt", "why": "because", "snoozed_until": None, "completed_at": None}

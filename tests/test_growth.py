@@ -10,7 +10,6 @@ import gc
 import random
 import time
 from datetime import date
-from pathlib import Path
 from typing import Callable
 
 import pytest

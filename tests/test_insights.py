@@ -4,7 +4,6 @@ contents are fixed below (so every count is known by hand, not by extraction qua
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from datetime import date
 

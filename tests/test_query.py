@@ -82,3 +82,30 @@ def test_tasks_filter_by_status_due_and_snooze(sample_db):
     assert first not in [t["id"] for t in iter_tasks(sample_db, "open", today=date(2026, 4, 9))]
     assert first in [t["id"] for t in iter_tasks(sample_db, "open", today=date(2026, 5, 2))]  # back on its date
     assert len(list(iter_tasks(sample_db, "all", limit=3))) == 3
+
+
+def test_search_ranks_the_newest_matches_of_a_very_common_word(db):
+    from pipeline.dev.bench.build import store_notes
+    from pipeline.dev.generate import iter_corpus
+
+    store_notes(db, iter_corpus(40), 40)
+    exact = search(db, "the", kind="note", limit=5, pool=None)
+    assert search(db, "the", kind="note", limit=5, pool=1000) == exact  # the pool holds every match: the exact ranking
+    newest = search(db, "the", kind="note", limit=5, pool=10)
+    newest_ten = {r[0] for r in db.execute("SELECT source FROM notes ORDER BY id DESC LIMIT 10")}
+    assert len(newest) == 5 and {r["source"] for r in newest} <= newest_ten
+    assert newest == sorted(newest, key=lambda r: r["rank"])
+
+
+def test_search_filters_apply_before_the_pool(db):
+    from pipeline.dev.bench.build import store_notes
+    from pipeline.dev.generate import iter_corpus
+
+    store_notes(db, iter_corpus(40), 40)
+    oldest = db.execute("SELECT contact_name FROM records ORDER BY note_id LIMIT 1").fetchone()[0]
+    rows = search(db, "the", person=oldest, pool=5)
+    assert rows and all(r["contact_name"] == oldest for r in rows)
+    with_excel = {r[0] for r in db.execute("SELECT DISTINCT n.source FROM items_text i JOIN notes n ON n.id = i.note_id "
+                                           "WHERE i.kind = 'skills' AND i.text LIKE '%Excel%'")}
+    rows = search(db, "the", skill="Excel", pool=5)
+    assert with_excel and rows and {r["source"] for r in rows} <= with_excel

@@ -3,7 +3,6 @@ then every note stored once, nothing duplicated, the database intact and the use
 statuses kept. Default runs do 3 kill trials; `pytest -m slow` does 12."""
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3

@@ -2,11 +2,11 @@
 survive re-processing, and databases opened only the way they should be."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -187,5 +187,136 @@ def test_an_older_database_gains_foreign_keys_contact_columns_and_keeps_its_sear
     assert db.execute("SELECT unchanged, skipped FROM runs").fetchone() == (5, None)
     assert [p["email"] for p in list_people(db, "contact")] == ["dana.ruiz@acme.org"]  # the correction wins
     add_task(db, "Send the portfolio to Gabe")
-    assert db.execute("SELECT COUNT(*) FROM followups_fts WHERE followups_fts MATCH 'portfolio'").fetchone()[0] == 1
+    assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'followups_fts'").fetchone()  # no query reads it
     assert db.execute("SELECT COUNT(*) FROM people_fts WHERE people_fts MATCH 'Moreno'").fetchone()[0] == 1
+
+
+    fks = {(t, fk.other_table) for t in ("items", "referrals", "job_leads", "records", "edits") for fk in db[t].foreign_keys}
+    assert ("items", "notes") in fks and ("referrals", "people") in fks
+
+
+def test_a_record_reads_back_exactly_as_saved_though_stored_compactly(db):
+    from pipeline.dev.bench.build import synthetic_record
+    from pipeline.dev.generate import generate_corpus
+    from pipeline.schema import Item, Span
+    from pipeline.store import load_record_by_id, save_note
+
+    note, rec, provenance = synthetic_record(generate_corpus(1)[0], 0)
+    first = rec.advice[0].evidence
+    rec.advice.append(Item(text="its own words", evidence=Span(start=first.start, end=first.end, quote="a quote unlike the text")))
+    note_id = save_note(db, note, rec, provenance, "h")
+    back = load_record_by_id(db, note_id, corrected=False)
+    assert back.model_dump() == dict(rec.model_dump(), follow_ups=[])
+    stored = db.execute("SELECT length(record), length(provenance) FROM records").fetchone()
+    assert stored[0] < len(rec.model_dump_json()) / 4 and stored[1] < len(json.dumps(provenance)) / 2
+
+
+def test_records_stored_as_plain_json_by_an_earlier_version_still_read(tmp_path, db):
+    from pipeline.store import load_record_by_id
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    rec = load_record_by_id(db, 1, corrected=False)
+    db.execute("UPDATE records SET record = ?", [rec.model_dump_json()])
+    assert load_record_by_id(db, 1, corrected=False) == rec
+
+
+def test_lead_counts_follow_reprocessing_and_corrections(tmp_path, db):
+    from pipeline.actions import edit_record
+    from pipeline.query import iter_leads
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    assert [lead["name"] for lead in iter_leads(db)] == ["Gabe Moreno"]
+    day = db.execute("SELECT interview_date FROM records").fetchone()[0]
+    assert db.execute("SELECT referred, first_referred FROM people WHERE name = 'Gabe Moreno'").fetchone() == (1, day)
+    edit_record(db, str(path), ops=[{"op": "referral", "path": "referrals", "value": json.dumps({"name": "Gabe Moreno", "referral": False})}])
+    assert list(iter_leads(db)) == [] and db.execute("SELECT referred FROM people WHERE name = 'Gabe Moreno'").fetchone() == (0,)
+    write(path, NOTE.replace("Gabe Moreno", "Lena Park"))
+    run_notes(db, [path])
+    assert [lead["name"] for lead in iter_leads(db)] == ["Lena Park"]
+
+
+def test_a_version_2_database_gets_its_lead_counts(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE])
+    leads = db.execute("SELECT id, referred, first_referred FROM people WHERE referred > 0 ORDER BY id").fetchall()
+    db.execute("DROP INDEX people_leads_order")
+    db.execute("UPDATE people SET referred = NULL, first_referred = NULL")
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    assert leads and again.execute("SELECT id, referred, first_referred FROM people WHERE referred > 0 ORDER BY id").fetchall() == leads
+    assert again.execute("SELECT 1 FROM sqlite_master WHERE name = 'people_leads_order'").fetchone()
+
+
+def test_a_note_is_found_by_the_end_of_its_path_even_with_like_wildcards(tmp_path, db):
+    from pipeline.store import resolve_note
+
+    a, b = write(tmp_path / "x" / "a_1%.txt", NOTE), write(tmp_path / "y" / "ab1x.txt", NOTE.replace("Dana", "Ana"))
+    run_notes(db, [a, b])
+    assert resolve_note(db, "a_1%.txt")[1].endswith("a_1%.txt")
+    with pytest.raises(FieldnotesError, match="no stored note"):
+        resolve_note(db, "A_1%.TXT")
+
+
+def fts_intact(db) -> bool:
+    """FTS5's own check that the items' index matches their text (raises when it does not)."""
+    db.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+    return True
+
+
+def test_items_keep_only_the_text_the_note_does_not_hold(tmp_path, db):
+    from pipeline.actions import edit_record
+    from pipeline.query import search
+
+    path = write(tmp_path / "dana.txt", NOTE)
+    run_notes(db, [path])
+    stored = db.execute("SELECT COUNT(*), COUNT(text) FROM items").fetchone()
+    assert stored[0] > 0 and stored[1] == 0 and fts_intact(db)  # every item is the note's words: none stored twice
+    assert all(r["kind"] != "note" and "[SQL]" in r["snippet"] for r in search(db, "SQL", kind="advice"))
+    start = NOTE.index("data analyst")
+    edit_record(db, str(path), ops=[{"op": "add_item", "path": "skills", "value": json.dumps(
+        {"kind": "skills", "start": start, "end": start + 12, "text": "Data  analysis"})}])
+    assert db.execute("SELECT text FROM items WHERE text IS NOT NULL").fetchall() == [("Data  analysis",)] and fts_intact(db)
+    write(path, NOTE.replace("learn SQL now", "learn SQL and Python now") + "More text.\\n")
+    run_notes(db, [path])  # the note's text changes under its items: they are dropped and rebuilt
+    assert fts_intact(db) and search(db, "Python", kind="advice")
+    db.execute("UPDATE notes SET text = 'something else entirely'")
+    assert db.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0 and fts_intact(db)
+
+
+def test_a_version_2_items_index_becomes_the_view_backed_one(tmp_path):
+    from pipeline.query import search
+
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE])
+    hits = search(db, "hospice")
+    for sql in ("DROP TRIGGER items_fts_ai", "DROP TRIGGER items_fts_ad", "DROP TRIGGER items_fts_au", "DROP TABLE items_fts",
+                "UPDATE items SET text = (SELECT text FROM items_text t WHERE t.id = items.id)"):
+        db.execute(sql)
+    db["items"].enable_fts(["text"], create_triggers=True, tokenize="porter")  # as version 2 made it
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    assert again.execute("SELECT COUNT(text) FROM items").fetchone()[0] == 0 and fts_intact(again)
+    assert search(again, "hospice") == hits
+    assert not again.execute("SELECT 1 FROM sqlite_master WHERE name = 'items_ai'").fetchone()
+
+
+def test_a_version_2_database_loses_the_task_index_no_query_reads(tmp_path):
+    path = tmp_path / "old.db"
+    db = open_db(path, create=True)
+    run_notes(db, [SAMPLE / "01_hospice_nurse.txt"])
+    db["followups"].enable_fts(["action", "person", "why"], create_triggers=True, tokenize="porter")  # as version 2 made it
+    db.execute("PRAGMA user_version = 2")
+    db.conn.close()
+    again = open_db(path)
+    names = {r[0] for r in again.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("followups_fts") or n in ("followups_ai", "followups_ad", "followups_au")}
+    from pipeline.actions import set_task_status
+
+    task = again.execute("SELECT id FROM followups LIMIT 1").fetchone()[0]
+    assert set_task_status(again, task, "done")["status"] == "done"

@@ -14,8 +14,7 @@ import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from pipeline.errors import FieldnotesError, ModelError, StoreError
 from pipeline.ingest import DEFAULT_MAX_BYTES, Note, display_path, find_note_files, read_note, read_stdin_note
@@ -210,6 +209,17 @@ def extract_note(note: Note, decider: LazyDecider) -> tuple[Any, dict[str, Any]]
     if decider.record_label and record.extraction is not None:
         record.extraction.model = decider.record_label
     return record, provenance
+
+
+def stored_summary(db: Any, sources: list[str]) -> dict[str, Any]:
+    """What a run stored, for its summary: each of these notes' contact, organisation and date (by
+    source), and the totals of leads and open tasks; read through indexes, whatever the database's size."""
+    notes = []
+    for source in sorted(set(sources)):
+        notes += db.query("SELECT n.source, r.contact_name, r.contact_org, r.interview_date FROM notes n JOIN records r ON r.note_id = n.id "
+                          "WHERE n.source = ? AND r.complete = 1", [source])
+    return {"notes": notes, "leads": db.execute("SELECT COUNT(*) FROM people WHERE referred > 0").fetchone()[0],
+            "open_tasks": db.execute("SELECT COUNT(*) FROM followups WHERE status = 'open'").fetchone()[0]}
 
 
 def item_label(item: Any) -> str:

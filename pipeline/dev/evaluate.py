@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import defaultdict
 from typing import Any, Callable
 
 from pipeline.dev.corpus import TrainDoc

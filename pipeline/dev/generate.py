@@ -6,14 +6,16 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 SEED = 20240611
 
 
 @dataclass
 class GeneratedNote:
-    """One synthetic note: its file name, text, word count and (kind, text) lines for search rows."""
+    """One synthetic note: its file name, text, word count, the facts it was written from and
+    (kind, text) lines for search rows. `referrals` are (name, role, organisation, e-mail) of
+    the people to contact; `job_leads` (title, organisation, url, deadline) of the openings."""
 
     name: str
     text: str
@@ -23,16 +25,24 @@ class GeneratedNote:
     title: str
     date: str
     items: list[tuple[str, str]] = field(default_factory=list)
-
+    career_field: str = ""
+    referrals: list[tuple[str, str, str, str]] = field(default_factory=list)
+    job_leads: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 # --- corpus ----------------------------------------------------------------------------------
 
 def generate_corpus(n: int, seed: int = SEED, lengths: Sequence[int] | None = None) -> list[GeneratedNote]:
     """`n` deterministic informational-interview notes; lengths 150-2,500 words, every 3rd ~500."""
+    return list(iter_corpus(n, seed, lengths))
+
+
+def iter_corpus(n: int, seed: int = SEED, lengths: Sequence[int] | None = None) -> Iterator[GeneratedNote]:
+    """The notes of `generate_corpus`, one at a time (a 50,000-note corpus never sits in memory)."""
     rng = random.Random(seed)
     plan = list(lengths) if lengths is not None else note_lengths(n, rng)
-    return [generate_note(rng, i, words) for i, words in enumerate(plan)]
+    for i, words in enumerate(plan):
+        yield generate_note(rng, i, words)
 
 
 def note_lengths(n: int, rng: random.Random) -> list[int]:
@@ -61,7 +71,8 @@ def generate_note(rng: random.Random, index: int, words: int) -> GeneratedNote:
     ext = ".md" if index % 3 == 1 else ".txt"
     slug = f"{index + 1:05d}_{p['last'].lower()}_{p['field'].replace(' ', '_')}{ext}"
     return GeneratedNote(name=slug, text=text, words=len(text.split()), contact=p["name"], organization=p["org"],
-                         title=p["title"], date=p["date"], items=items)
+                         title=p["title"], date=p["date"], items=items, career_field=p["field"], referrals=p["referrals"],
+                         job_leads=p["job_leads"])
 
 
 def write_corpus(notes: Sequence[GeneratedNote], folder: Path) -> list[Path]:
@@ -154,7 +165,8 @@ def _persona(rng: random.Random) -> dict[str, Any]:
     she = rng.choice([("she", "She", "her", "her"), ("he", "He", "his", "him"), ("they", "They", "their", "them")])
     d = f"{rng.randint(2024, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     return {"first": first, "last": last, "name": f"{first} {last}", "org": org, "domain": domain, "field": fld,
-            "title": title, "tools": tools, "she": she[0], "She": she[1], "her": she[2], "She_obj": she[3], "date": d}
+            "title": title, "tools": tools, "she": she[0], "She": she[1], "her": she[2], "She_obj": she[3], "date": d,
+            "referrals": [], "job_leads": []}
 
 
 def _contact_line(rng: random.Random, p: dict[str, Any]) -> str:
@@ -210,12 +222,15 @@ def _people_lines(rng: random.Random, p: dict[str, Any]) -> list[str]:
         org, domain = rng.choice(_ORGS)
         role = rng.choice(["hiring manager", "program lead", "recruiter", "senior analyst", "apprenticeship coordinator"])
         lines.append(f"- {first} {last} - {role} at {org.split()[0]}, {first.lower()}@{domain}")
+        p["referrals"].append((f"{first} {last}", role, org.split()[0], f"{first.lower()}@{domain}"))
     if rng.random() < 0.4:
         lines.append(_fill(rng, rng.choice(_NON_REFERRALS), p))
     if rng.random() < 0.5:
         title = rng.choice(["Junior Analyst", "Summer Internship", "Apprenticeship", "Associate Designer", "Fellowship"])
-        lines.append(f"- {p['org']} has a {title} opening posted, closes {rng.choice(_MONTHS)} {rng.randint(1, 28)}: "
-                     f"https://{p['domain']}/careers/{rng.randint(1000, 9999)}")
+        month, day, post = rng.choice(_MONTHS), rng.randint(1, 28), rng.randint(1000, 9999)
+        url = f"https://{p['domain']}/careers/{post}"
+        lines.append(f"- {p['org']} has a {title} opening posted, closes {month} {day}: {url}")
+        p["job_leads"].append((title, p["org"], url, f"{month} {day}"))
     return lines
 
 

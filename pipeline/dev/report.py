@@ -3,7 +3,6 @@ the Markdown tables the docs show."""
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Callable
 

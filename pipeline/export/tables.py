@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from typing import Any, Iterable, Sequence
 
 from pipeline.export.safe import json_text, spreadsheet, terminal
@@ -15,9 +16,9 @@ BOM = "\ufeff"
 
 
 def render_rows(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str], bom: bool = True) -> Iterable[str]:
-    """The rows as text chunks in a format; streams for nl/csv/tsv."""
+    """The rows as text chunks in a format; every format but the table streams (constant memory)."""
     if fmt == "json":
-        yield json_text(list(rows), indent=2, default=str) + "\n"
+        yield from json_array(rows)
     elif fmt == "nl":
         for r in rows:
             yield json_text(r, default=str) + "\n"
@@ -25,6 +26,15 @@ def render_rows(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]
         yield from _delimited(rows, columns, "," if fmt == "csv" else "\t", bom)
     else:
         yield table(list(rows), columns)
+
+
+def json_array(rows: Iterable[Any]) -> Iterable[str]:
+    """`json.dumps(list(rows), indent=2)` plus a newline, written one row at a time."""
+    first = True
+    for r in rows:
+        yield ("[\n" if first else ",\n") + textwrap.indent(json_text(r, indent=2, default=str), "  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def _delimited(rows: Iterable[dict[str, Any]], columns: Sequence[str], delimiter: str, bom: bool) -> Iterable[str]:

@@ -3,11 +3,13 @@ comes from a note or a file name goes through `terminal_line`: control character
 escapes, never sent to the terminal, and a value never breaks its line."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.export.safe import terminal_line as t
 from pipeline.export.tasks import group_by_due
-from pipeline.schema import Item, Record
+
+if TYPE_CHECKING:
+    from pipeline.schema import Item, Record
 
 SECTIONS = (("day_in_life", "Day in the life"), ("skills", "Skills"), ("advice", "Advice"), ("how_to_get_in", "How to get in"), ("fit", "Fit"))
 

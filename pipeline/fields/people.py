@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.decide import ROLES, Decider
+from pipeline.decide import Decider
 from pipeline.document import Doc
 from pipeline.fields.common import span
 from pipeline.fields.roles import choose_roles

@@ -35,7 +35,6 @@ def _read(i: int, pos: int, raw: str) -> Line:
     if not stripped:
         return Line(i, pos, pos + len(raw), "blank", pos + len(raw), indent)
     end = pos + len(raw.rstrip())
-    body = pos + indent
     if rules.pattern("layout", "rule").match(raw) or (rules.pattern("layout", "table_separator").match(raw) and "|" in raw):
         return Line(i, pos, end, "rule", end, indent)
     if rules.pattern("layout", "forwarded").match(raw):

@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from pipeline import schema
-from pipeline.annotate.identity import same_person
 from pipeline.errors import FieldnotesError
 from pipeline.schema import Item, Record, Referral, Span
 
@@ -107,6 +106,8 @@ def _move(data: dict, path: str, value: dict, text: str | None) -> None:
 
 
 def _referral(data: dict, path: str, value: dict, text: str | None) -> None:
+    from pipeline.annotate.identity import same_person
+
     name, is_ref = value["name"], bool(value["referral"])
     refs = data["referrals"]
     if not is_ref:

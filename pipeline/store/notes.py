@@ -12,17 +12,16 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from pipeline.schema import ITEM_KINDS
-from pipeline.annotate.identity import person_key
 from pipeline.errors import NotFound
-from pipeline.followups import Task, build_tasks, merge_task_state
-from pipeline.ingest import key_path, note_key
-from pipeline.schema import Record
-from pipeline.store.edits import apply_edits
-from pipeline.store.people import ensure_person, find_person
+from pipeline.store.pack import pack_json, pack_record, unpack_record
+from pipeline.store.people import ensure_person, find_person, refresh_leads
 from pipeline.store.tx import insert, insert_many, now, transaction, update, upsert_many
+
+if TYPE_CHECKING:
+    from pipeline.followups import Task
+    from pipeline.schema import Record
 
 
 @dataclass
@@ -50,11 +49,11 @@ def move_note(db: Any, note_id: int, key: str, source: str) -> None:
     with transaction(db):
         update(db, "notes", "id", note_id, {"key": key, "source": source, "seen_at": now()})
         db.execute("UPDATE followups SET source = ? WHERE note_id = ?", [source, note_id])
-        row = db.execute("SELECT record FROM records WHERE note_id = ?", [note_id]).fetchone()
+        row = db.execute("SELECT r.record, n.text FROM records r JOIN notes n ON n.id = r.note_id WHERE r.note_id = ?", [note_id]).fetchone()
         if row and row[0]:
-            data = json.loads(row[0])
+            data = unpack_record(row[0], row[1])
             data["source"] = source
-            update(db, "records", "note_id", note_id, {"record": json.dumps(data, ensure_ascii=False)})
+            update(db, "records", "note_id", note_id, {"record": pack_record(data, row[1])})
         _reindex(db, note_id)
 
 
@@ -78,7 +77,7 @@ def save_note(db: Any, note: Any, record: Record, provenance: dict, heads: str,
                 note_id = insert(db, "notes", dict(values, uid=uid))
         db.execute("INSERT OR REPLACE INTO records (note_id, record, provenance, model, heads, seconds, extracted_at, complete) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-                   [note_id, record.model_dump_json(), json.dumps(provenance, ensure_ascii=False),
+                   [note_id, pack_record(record.model_dump(mode="json"), note.text), pack_json(provenance),
                     record.extraction.model if record.extraction else None, heads,
                     record.extraction.seconds if record.extraction else None, now()])
         _reindex(db, note_id, tasks_for)
@@ -95,13 +94,18 @@ def _moved_from(db: Any, note: Any) -> tuple[int, str] | None:
 
 def _gone(key: str | None) -> bool:
     """The file a stored note came from is no longer there (piped notes are never gone)."""
+    from pipeline.ingest import key_path
+
     return bool(key) and not key.startswith("stdin:") and not os.path.exists(key_path(key))
 
 
 def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task]] | None = None) -> None:
     """Rebuild a note's searchable rows from its record with the user's corrections applied."""
+    from pipeline.annotate.identity import person_key
+
     rec = load_record_by_id(db, note_id)
     uid = db.execute("SELECT uid FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    referred = [r[0] for r in db.execute("SELECT person_id FROM referrals WHERE note_id = ?", [note_id])]
     for table in ("items", "referrals", "job_leads"):
         db.execute(f"DELETE FROM [{table}] WHERE note_id = ?", [note_id])
     key = person_key(rec.contact.name) if rec.contact.name else None
@@ -110,14 +114,17 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
                                                "contact_org": rec.contact.organization, "contact_email": rec.contact.email,
                                                "contact_phone": rec.contact.phone, "interview_date": rec.interview_date,
                                                "field": rec.field, "sentiment": rec.outlook.sentiment})
-    insert_many(db, "items", [{"note_id": note_id, "kind": kind, "text": it.text, "start": it.evidence.start if it.evidence else None,
+    text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    insert_many(db, "items", [{"note_id": note_id, "kind": kind, "text": _own_text(it, text), "start": it.evidence.start if it.evidence else None,
                                "end": it.evidence.end if it.evidence else None} for kind, it in _all_items(rec)])
     for ref in rec.referrals:
         pid = ensure_person(db, ref.name, ref.title, ref.organization, ref.email, ref.phone)
+        referred.append(pid)
         insert(db, "referrals", {"note_id": note_id, "person_id": pid, "name": ref.name, "referred_by": rec.contact.name,
                                  "context": ref.context, "reason": ref.reason, "start": ref.evidence.start, "end": ref.evidence.end})
     insert_many(db, "job_leads", [{"note_id": note_id, "title": j.title, "organization": j.organization, "url": j.url,
                                    "deadline": j.deadline, "start": j.evidence.start, "end": j.evidence.end} for j in rec.job_leads])
+    refresh_leads(db, referred)
     db.execute("UPDATE people SET interview_note_id = NULL WHERE interview_note_id = ?", [note_id])
     if rec.contact.name:
         pid = find_person(db, rec.contact.name)
@@ -126,11 +133,24 @@ def _reindex(db: Any, note_id: int, tasks_for: Callable[[Record, str], list[Task
     _save_tasks(db, note_id, rec, (tasks_for or _default_tasks)(rec, uid))
 
 
+def _own_text(item: Any, text: str) -> str | None:
+    """What `items.text` keeps: nothing when the item is the note's words between its offsets (the
+    `items_text` view and the full-text index read those from the note)."""
+    ev = item.evidence
+    if ev is not None and "\x00" not in text and text[ev.start:ev.end] == item.text:
+        return None
+    return item.text
+
+
 def _default_tasks(rec: Record, uid: str) -> list[Task]:
+    from pipeline.followups import build_tasks
+
     return build_tasks(rec, note_key=uid)
 
 
 def _save_tasks(db: Any, note_id: int, rec: Record, tasks: list[Task]) -> None:
+    from pipeline.followups import merge_task_state
+
     cols = "id, note_id, source, action, due, person, kind, status, snoozed_until, completed_at, why, evidence, updated_at"
     old = [dict(zip(cols.split(", "), r)) for r in db.execute(
         f"SELECT {cols} FROM followups WHERE note_id = ? AND kind NOT IN ('manual', 'thank_referrer')", [note_id])]
@@ -147,6 +167,8 @@ def task_row(t: Task, note_id: int | None) -> dict[str, Any]:
 
 
 def _all_items(rec: Record):
+    from pipeline.schema import ITEM_KINDS
+
     for kind in ITEM_KINDS:
         for it in getattr(rec, kind):
             yield kind, it
@@ -162,16 +184,21 @@ def list_edits(db: Any, note_id: int) -> list[dict]:
 
 
 def load_record_by_id(db: Any, note_id: int, corrected: bool = True) -> Record:
+    from pipeline.schema import Record
+    from pipeline.store.edits import apply_edits
+
     row = db.execute("SELECT r.record, n.text FROM records r JOIN notes n ON n.id = r.note_id WHERE n.id = ?", [note_id]).fetchone()
     if not row:
         raise NotFound(f"note {note_id} has no stored record (run `fieldnotes run` on it again)")
-    rec = Record.model_validate_json(row[0])
+    rec = Record.model_validate(unpack_record(row[0], row[1]))
     rec.follow_ups = []
     return apply_edits(rec, list_edits(db, note_id), row[1]) if corrected else rec
 
 
 def resolve_note(db: Any, given: str) -> tuple[int, str]:
     """(note id, stored source) for any path that names a stored note's file, or a unique suffix of one."""
+    from pipeline.ingest import note_key
+
     real = note_key(given) if given not in ("-",) else None
     if real:
         row = db.execute("SELECT id, source FROM notes WHERE key = ?", [real]).fetchone()
@@ -180,13 +207,21 @@ def resolve_note(db: Any, given: str) -> tuple[int, str]:
     row = db.execute("SELECT id, source FROM notes WHERE source = ?", [given]).fetchone()
     if row:
         return row[0], row[1]
-    tail = given.lstrip("./")
-    hits = [(i, s) for i, s, k in db.execute("SELECT id, source, key FROM notes") if tail and (s.endswith(tail) or (k or "").endswith(tail))]
+    hits = _ending_with(db, given.lstrip("./"))
     if len(hits) == 1:
         return hits[0]
     if hits:
         raise NotFound(f"'{given}' matches {len(hits)} stored notes ({', '.join(s for _, s in hits[:3])}...); give more of the path")
     raise NotFound(f"no stored note '{given}' (see `fieldnotes export` or `fieldnotes search` for stored notes)")
+
+
+def _ending_with(db: Any, tail: str) -> list[tuple[int, str]]:
+    """Notes whose source or key ends with `tail` (SQLite narrows them down, Python checks the case)."""
+    if not tail:
+        return []
+    like = "%" + tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = db.execute("SELECT id, source, key FROM notes WHERE source LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\'", [like, like])
+    return [(i, s) for i, s, k in rows if s.endswith(tail) or (k or "").endswith(tail)]
 
 
 def load_record(db: Any, given: str, corrected: bool = True) -> Record:

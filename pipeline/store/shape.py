@@ -4,6 +4,14 @@ opening a database the right way for each use.
 A Fieldnotes database carries a marker (`PRAGMA application_id`), so another application's
 SQLite file is refused untouched. Only `run` creates a database; the query commands open an
 existing one (read-only when the file or its folder cannot be written).
+
+`Database` runs plain SQL on the sqlite3 connection; sqlite-utils (and the numpy it imports)
+loads only when something uses its table API (`db["people"]`), which shaping a database does,
+so a query command on an up-to-date database never imports it. Every index a query sorts by is
+listed here, so `leads`, `followups` and the people lookups cost the same at 50 notes and
+50,000, and search's note filters read one narrow index instead of the records' large rows.
+WAL with `synchronous = NORMAL`: a crash of the program never loses a stored note; a power cut
+may lose the last ones, never the database.
 """
 from __future__ import annotations
 
@@ -11,15 +19,19 @@ import os
 import sqlite3
 import urllib.parse
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import Any, Callable, Iterator
 
 from pipeline.errors import StoreError
 
 APPLICATION_ID = 0x464E4F54  # "FNOT"
-SCHEMA_VERSION = 4  # 3: foreign keys on follow-ups and people (FTS triggers rebuilt); 4: the `me` table (the seeker's own skills)
+SCHEMA_VERSION = 5  # 3: foreign keys on follow-ups and people (FTS triggers rebuilt); 4: the `me` table (the seeker's own skills);
+# 5: referral counts kept on people, items keep text only where it differs from the note, no unread full-text index
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
+LEAD_STATUSES = ("new", "contacted", "scheduled", "met", "closed")
+# leads come next-to-contact first: by status, then the earliest referral, then name (an index has the same order)
+LEAD_RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(LEAD_STATUSES[:-1])) + f" ELSE {len(LEAD_STATUSES) - 1} END"
+LEAD_ORDER = f"{LEAD_RANK}, first_referred IS NULL, first_referred, name COLLATE NOCASE"
+TASK_ORDER = "due IS NULL, due, source, kind"
 
 TABLES: dict[str, dict[str, Any]] = {
     "notes": {"columns": {"id": int, "uid": str, "key": str, "source": str, "sha256": str, "format": str, "text": str,
@@ -37,10 +49,11 @@ TABLES: dict[str, dict[str, Any]] = {
               "foreign_keys": [("note_id", "notes", "id")], "label": "text", "facets": ["kind"],
               "description": "Every extracted item (skills, advice, outlook ...) with its character offsets in the note."},
     "people": {"columns": {"id": int, "name": str, "key": str, "last": str, "title": str, "organization": str, "email": str,
-                           "phone": str, "status": str, "last_action": str, "interview_note_id": int}, "pk": "id",
+                           "phone": str, "status": str, "last_action": str, "interview_note_id": int,
+                           "referred": int, "first_referred": str}, "pk": "id",
                "foreign_keys": [("interview_note_id", "notes", "id")], "label": "name", "facets": ["status", "organization"],
                "description": "Referral leads, one per person across all notes (phones in E.164); `interview_note_id` is the "
-                              "note in which you met them."},
+                              "note in which you met them; `referred` counts their referrals, `first_referred` is the earliest."},
     "referrals": {"columns": {"id": int, "note_id": int, "person_id": int, "name": str, "referred_by": str, "context": str,
                               "reason": str, "start": int, "end": int}, "pk": "id",
                   "foreign_keys": [("note_id", "notes", "id"), ("person_id", "people", "id")], "label": "name",
@@ -68,18 +81,88 @@ TABLES: dict[str, dict[str, Any]] = {
     "me": {"columns": {"key": str, "value": str, "updated_at": str}, "pk": "key",
            "description": "Your own profile (skills), as JSON values, from `fieldnotes me set`."},
 }
-FTS: dict[str, list[str]] = {"notes": ["text"], "items": ["text"], "people": ["name", "title", "organization"],
-                             "followups": ["action", "person", "why"], "connections": ["name", "company", "position"]}
-INDEXES: list[tuple[str, list[str], bool]] = [
-    ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("items", ["note_id"], False),
-    ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
-    ("people", ["key"], False), ("people", ["last"], False), ("records", ["contact_key"], False), ("records", ["contact_last"], False),
-    ("records", ["interview_date"], False), ("followups", ["note_id"], False), ("followups", ["status", "due"], False),
-    ("edits", ["note_id"], False), ("connections", ["uid"], True), ("connections", ["person_id"], False),
+FTS: dict[str, list[str]] = {"notes": ["text"], "people": ["name", "title", "organization"],
+                             "connections": ["name", "company", "position"]}
+UNREAD_FTS = ("followups",)  # full-text indexes of earlier versions that no query reads (dropped by a migration)
+
+
+def _span_text(row: str) -> str:
+    """The note's words between an item's offsets (SQLite counts characters, as Python does)."""
+    return f"(SELECT substr(n.text, {row}.start + 1, {row}.[end] - {row}.start) FROM notes n WHERE n.id = {row}.note_id)"
+
+
+def _item_text(row: str) -> str:
+    """An item's text: its own, else the note's words between its offsets."""
+    return f"COALESCE({row}.text, {_span_text(row)})"
+
+
+# An item's text is the note's own words between its offsets, so `items.text` is kept only where it differs
+# (NULL otherwise); the items' full-text index reads the text through the `items_text` view and its triggers
+# compute it from the note, so a note's text never changes under its items: changing it drops them first.
+ITEM_TEXT_SHAPE = [
+    f"CREATE VIEW IF NOT EXISTS items_text AS SELECT i.id AS id, i.note_id AS note_id, i.kind AS kind, {_item_text('i')} AS text FROM items i",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS items_fts USING fts5(text, content='items_text', content_rowid='id', tokenize='porter')",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_ai AFTER INSERT ON items BEGIN "
+    f"INSERT INTO items_fts(rowid, text) VALUES (new.id, {_item_text('new')}); END",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_ad AFTER DELETE ON items BEGIN "
+    f"INSERT INTO items_fts(items_fts, rowid, text) VALUES ('delete', old.id, {_item_text('old')}); END",
+    f"CREATE TRIGGER IF NOT EXISTS items_fts_au AFTER UPDATE ON items BEGIN "
+    f"INSERT INTO items_fts(items_fts, rowid, text) VALUES ('delete', old.id, {_item_text('old')}); "
+    f"INSERT INTO items_fts(rowid, text) VALUES (new.id, {_item_text('new')}); END",
+    "CREATE TRIGGER IF NOT EXISTS notes_text_drops_items BEFORE UPDATE OF text ON notes WHEN old.text IS NOT new.text BEGIN "
+    "DELETE FROM items WHERE note_id = old.id; END",
 ]
+INDEXES: list[tuple[str, list[str], bool]] = [
+    ("notes", ["key"], True), ("notes", ["uid"], True), ("notes", ["sha256"], False), ("notes", ["source"], False), ("items", ["note_id"], False),
+    ("referrals", ["note_id"], False), ("referrals", ["person_id"], False), ("job_leads", ["note_id"], False),
+    ("people", ["key"], False), ("people", ["last", "key"], False), ("people", ["interview_note_id"], False), ("records", ["contact_key"], False),
+    ("records", ["contact_last", "contact_key"], False), ("records", ["interview_date", "contact_name", "contact_org", "field"], False),
+    ("followups", ["note_id"], False), ("followups", ["status", "due"], False), ("edits", ["note_id"], False),
+]
+ORDER_INDEXES: dict[str, str] = {  # name -> what it indexes: the exact ORDER BY of a paginated query
+    "people_leads_order": f"people({LEAD_ORDER}) WHERE referred > 0",
+    "followups_due_order": "followups(due IS NULL, due)",  # ties sort by source and kind among a few rows
+}
 
 
-def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
+class Database:
+    """A Fieldnotes connection: `execute` and `query` (rows as dicts) on sqlite3, with sqlite-utils'
+    API (`db["table"]`, `db.table_names()` ...) loaded on first use."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.readonly = False
+        self._utils: Any = None
+        conn.execute("PRAGMA recursive_triggers = on")  # as sqlite-utils sets: REPLACE fires the FTS delete triggers
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters if parameters is not None else ())
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        cursor = self.execute(sql, params)
+        keys = [d[0] for d in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(keys, row))
+
+    @property
+    def utils(self) -> Any:
+        """The same connection as a `sqlite_utils.Database` (imported here, not before)."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def __getitem__(self, table: str) -> Any:
+        return self.utils[table]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.utils, name)
+
+
+def open_db(path: str | Path, create: bool = False) -> Database:
     """A Fieldnotes database. `create` makes a new one if needed (only `run` does);
     without it a missing file is an error. A file or folder that cannot be written opens read-only."""
     path = Path(path)
@@ -98,7 +181,7 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
             raise StoreError(f"{path}: cannot write here (check the permissions of the file and its folder, or pick another --db)")
         return _readonly(path)
     conn = _connect(path)
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     _check_marker(db, path)
     if not create and not is_fieldnotes(db) and not db.table_names():
         conn.close()
@@ -106,13 +189,15 @@ def open_db(path: str | Path, create: bool = False) -> sqlite_utils.Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     try:
         db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a database Fieldnotes can use ({e}); pick another --db") from None
     return _shape_once(db)
 
 
-def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create missing tables, columns, foreign keys, indexes and full-text indexes; set the marker."""
+def ensure_db_shape(db: Database) -> None:
+    """Create missing tables, columns, foreign keys, indexes and full-text indexes; run the migrations; set the marker."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
     added: dict[str, set[str]] = {}
     for name, spec in TABLES.items():
         if not db[name].exists():
@@ -124,15 +209,22 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     rebuilt = _ensure_foreign_keys(db)
     for table, cols, unique in INDEXES:
         db[table].create_index(cols, if_not_exists=True, unique=unique)
+    for name, what in ORDER_INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON {what}")
+    for since, migrate in MIGRATIONS:
+        if version < since:
+            migrate(db)
     for table, cols in FTS.items():
         if not db[table].detect_fts() or table in rebuilt:
             db[table].enable_fts(cols, create_triggers=True, tokenize="porter", replace=True)
+    for sql in ITEM_TEXT_SHAPE:
+        db.execute(sql)
     _migrate_to_3(db, added)
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _ensure_foreign_keys(db: sqlite_utils.Database) -> set[str]:
+def _ensure_foreign_keys(db: Database) -> set[str]:
     """Declare the foreign keys a database of an earlier version lacks (the table is rebuilt,
     which drops its full-text triggers: the caller makes them again). Returns the rebuilt tables."""
     rebuilt = set()
@@ -145,7 +237,7 @@ def _ensure_foreign_keys(db: sqlite_utils.Database) -> set[str]:
     return rebuilt
 
 
-def _migrate_to_3(db: sqlite_utils.Database, added: dict[str, set[str]]) -> None:
+def _migrate_to_3(db: Database, added: dict[str, set[str]]) -> None:
     """Version 3: `runs.skipped` counts skipped files (it held the unchanged count, now in `unchanged`);
     records carry the contact's e-mail and phone, corrections included."""
     if "unchanged" in added["runs"]:
@@ -159,7 +251,40 @@ def _migrate_to_3(db: sqlite_utils.Database, added: dict[str, set[str]]) -> None
                        WHERE note_id IN (SELECT note_id FROM edits WHERE op = 'set' AND path = 'contact.{field}')""")
 
 
-def is_fieldnotes(db: sqlite_utils.Database) -> bool:
+def _count_referrals(db: Database) -> None:
+    """Version 5 keeps each person's referral count and earliest referral date (the leads order)."""
+    from pipeline.store.people import refresh_leads
+
+    refresh_leads(db, None)
+
+
+def _items_text_from_notes(db: Database) -> None:
+    """Version 5 keeps an item's text only where it differs from the note's words (its index reads them through a view)."""
+    old = db.execute("SELECT sql FROM sqlite_master WHERE name = 'items_fts'").fetchone()
+    if not old or "items_text" in old[0]:
+        return
+    for trigger in ("items_ai", "items_ad", "items_au"):  # sqlite-utils' triggers for the old index
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+    db.execute("DROP TABLE items_fts")
+    db.execute(f"UPDATE items SET text = NULL WHERE start IS NOT NULL AND text = {_span_text('items')}")
+    for sql in ITEM_TEXT_SHAPE:
+        db.execute(sql)
+    db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
+
+
+def _drop_unread_fts(db: Database) -> None:
+    """Version 5 keeps no full-text index that no query reads (the tasks': 4% of the database)."""
+    for table in UNREAD_FTS:
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{trigger}]")
+        db.execute(f"DROP TABLE IF EXISTS [{table}_fts]")
+
+
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [  # (first version with it, migration)
+    (5, _count_referrals), (5, _items_text_from_notes), (5, _drop_unread_fts)]
+
+
+def is_fieldnotes(db: Database) -> bool:
     return db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
@@ -172,11 +297,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _check_marker(db: sqlite_utils.Database, path: Path) -> None:
+def _check_marker(db: Database, path: Path) -> None:
     """Refuse another application's database: tables of its own and no Fieldnotes marker."""
     try:
         marker = db.execute("PRAGMA application_id").fetchone()[0]
-        tables = set(db.table_names())
+        tables = _table_names(db)
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a SQLite database ({e}); pick another --db") from None
     if marker == APPLICATION_ID or not tables:
@@ -187,7 +312,11 @@ def _check_marker(db: sqlite_utils.Database, path: Path) -> None:
                      "Fieldnotes leaves it untouched; pick another --db")
 
 
-def _shape_once(db: sqlite_utils.Database) -> sqlite_utils.Database:
+def _table_names(db: Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _shape_once(db: Database) -> Database:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if not is_fieldnotes(db) or version != SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")
@@ -200,27 +329,31 @@ def _shape_once(db: sqlite_utils.Database) -> sqlite_utils.Database:
     return db
 
 
-def _shaped(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    db = sqlite_utils.Database(conn)
+def _shaped(conn: sqlite3.Connection) -> Database:
+    db = Database(conn)
     ensure_db_shape(db)
     return db
 
 
-def _readonly(path: Path) -> sqlite_utils.Database:
+def _readonly(path: Path) -> Database:
     """Open without writing; in a folder where SQLite cannot even make its lock files, as immutable."""
     conn, error = None, None
     for mode in ("mode=ro", "immutable=1"):
         try:
             conn = sqlite3.connect(f"file:{urllib.parse.quote_from_bytes(os.fsencode(path))}?{mode}", uri=True, isolation_level=None)
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            db = Database(conn)
+            _check_marker(db, path)
             break
         except sqlite3.DatabaseError as e:
-            conn, error = None, e
-    if conn is None:
+            error = e
+            db = None
+    if db is None:
         raise StoreError(f"{path}: cannot open the database read-only ({error}); check that it is a Fieldnotes database") from None
-    db = sqlite_utils.Database(conn)
-    _check_marker(db, path)
-    if not is_fieldnotes(db) and not set(db.table_names()):
+    if not is_fieldnotes(db) and not _table_names(db):
         raise StoreError(f"{path}: an empty database (run `fieldnotes run NOTES --db {path}` where it can be written)")
-    db.readonly = True  # type: ignore[attr-defined]
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        raise StoreError(f"{path}: made by an earlier Fieldnotes and open read-only here; open it once where it can be written "
+                         "(any command brings it up to date)")
+    db.readonly = True
     return db
