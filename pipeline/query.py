@@ -17,20 +17,25 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Iterator
 
-from pipeline import schema
 from pipeline.errors import NotFound, QueryError
 from pipeline.store.people import find_person
 from pipeline.store.shape import LEAD_ORDER, LEAD_RANK, LEAD_STATUSES, TASK_ORDER
 
-ITEM_KINDS = schema.ITEM_KINDS + ("outlook", "promise")
-SEARCH_KINDS = ITEM_KINDS + ("note",)
 MAX_QUERY_TERMS = 64
 SEARCH_SECONDS = 10.0  # a search that runs longer is stopped with a one-line error
 FULL_SNIPPET_CHARS = 10_000  # a longer text with more likely matches than this gets a windowed snippet (_with_snippet)
 MAX_SNIPPET_MATCHES = 2_000
-_WORD = re.compile(r"\\w+")
+_WORD = re.compile(r"\w+")
 SEARCH_POOL = 1000  # matches ranked per half at most (the newest): bm25 and reading a match cost microseconds each
 TASK_STATUSES = ("open", "done", "snoozed", "orphaned", "all")
+
+
+def search_kinds() -> tuple[str, ...]:
+    """What `--kind` takes: the record's item kinds, outlook, promise, and whole notes (the schema
+    is imported only when a kind is given)."""
+    from pipeline.schema import ITEM_KINDS
+
+    return ITEM_KINDS + ("outlook", "promise", "note")
 
 
 def search(db: Any, query: str, kind: str | None = None, org: str | None = None, person: str | None = None,
@@ -49,8 +54,8 @@ def search(db: Any, query: str, kind: str | None = None, org: str | None = None,
     terms = len(_WORD.findall(fts))
     if terms > MAX_QUERY_TERMS:
         raise QueryError(f"the search has {terms} words; use at most {MAX_QUERY_TERMS} (a few specific words find the most)")
-    if kind and kind not in SEARCH_KINDS:
-        raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(SEARCH_KINDS)})")
+    if kind and kind not in search_kinds():
+        raise QueryError(f"unknown kind '{kind}' (use one of: {', '.join(search_kinds())})")
     notes, args = _filters(org, person, since, until, field, skill)
     args.update({"q": _without_repeats(fts), "kind": kind, "limit": limit, "pool": pool or -1})
     halves = (["items"] if kind != "note" else []) + (["notes"] if kind in (None, "note") else [])

@@ -19,6 +19,7 @@ from conftest import SAMPLE, make_vector_heads, use_heads_from
 from pipeline.backends.config import BackendSettings
 from pipeline.batch import LazyDecider, run_batch
 from pipeline.cli import cli
+from pipeline.store import load_record_by_id
 from stub_server import DIM, StubModel, StubServer
 
 NOTES = sorted(SAMPLE.iterdir())
@@ -38,8 +39,8 @@ def remote(*urls: str, **kw) -> LazyDecider:
 def records(db) -> dict[str, dict]:
     """Every stored record by file name, without the run's own facts (timing, backend label)."""
     out = {}
-    for source, rec in db.execute("SELECT n.source, r.record FROM notes n JOIN records r ON r.note_id = n.id WHERE r.complete = 1"):
-        data = json.loads(rec)
+    for source, note_id in db.execute("SELECT n.source, n.id FROM notes n JOIN records r ON r.note_id = n.id WHERE r.complete = 1").fetchall():
+        data = load_record_by_id(db, note_id, corrected=False).model_dump()
         data.pop("extraction")
         out[source.rsplit("/", 1)[-1]] = data
     return out
@@ -69,7 +70,7 @@ def test_client_gives_the_same_states_and_records_as_in_process(tmp_path, stub_h
 def test_a_server_without_token_states_falls_back_to_labelled_lexical_heads(db, stub_heads):
     with StubServer(pooled_only=True) as server:
         summary = run_batch(db, [str(NOTES[0])], remote(server.url))
-    model = json.loads(db.execute("SELECT record FROM records").fetchone()[0])["extraction"]
+    model = load_record_by_id(db, db.execute("SELECT note_id FROM records").fetchone()[0]).extraction.model_dump()
     assert summary.processed == 1 and "lexical heads: the server gives no per-token states" in model["model"]
     assert model["prompt_version"].endswith(":lexical")
 

@@ -321,8 +321,10 @@ def test_mixed_database_counts(mixed_db):
     db = _db(mixed_db)
     report = build_insights(db)
     assert report["interviews"] == 38
-    samples_naming_excel = sum(any(s["text"].lower() == "excel" for s in r["skills"]) for r in map(json.loads, (
-        row[0] for row in db.execute("SELECT r.record FROM records r JOIN notes n ON n.id = r.note_id WHERE n.source LIKE '%sample_notes%'"))))
+    from pipeline.store import load_record_by_id
+
+    samples_naming_excel = sum(any(s.text.lower() == "excel" for s in load_record_by_id(db, row[0], corrected=False).skills) for row in db.execute(
+        "SELECT r.note_id FROM records r JOIN notes n ON n.id = r.note_id WHERE n.source LIKE '%sample_notes%'").fetchall())
     assert samples_naming_excel >= 1
     assert next(s for s in report["skills"] if s["key"] == "excel")["contacts"] == 11 + samples_naming_excel
     fields = {f["field"]: f for f in report["fields"]}

@@ -11,6 +11,7 @@ from conftest import FakeModel, write
 from pipeline.llmfirst import extract_record_llm
 from pipeline.llmfirst.ground import ground
 from pipeline.llmfirst.prompt import load_record_prompt
+from pipeline.store import load_provenance
 
 NOTE = """Coffee with Dana Ruiz, Senior Data Analyst at Acme Health, on 3 March.
 
@@ -120,5 +121,5 @@ def test_llm_mode_against_the_real_server(tmp_path):
         settings = BackendSettings(kind="openai", base_url=[server.url], model="smollm2", mode="llm")
         summary = run_batch(db, [str(tmp_path / "n.txt")], LazyDecider("smollm2", backend=settings))
     assert summary.processed == 1 and not summary.failed
-    prov = json.loads(db.execute("SELECT provenance FROM records").fetchone()[0])["llm"]
+    prov = load_provenance(db, db.execute("SELECT note_id FROM records").fetchone()[0])["llm"]
     assert set(prov["sections"]) == set(load_record_prompt().sections) and prov["exact"] + prov["fuzzy"] + prov["dropped"] >= 0

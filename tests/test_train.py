@@ -79,3 +79,77 @@ def test_saved_vector_heads_keep_their_projection(tiny_vector_docs, tmp_path):
     feats = [{"bias": 1.0}] * 2
     dense = np.random.default_rng(0).standard_normal((2, 2 * FakeModel.dim))
     assert np.allclose(loaded.predict(feats, dense), head.predict(feats, dense), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def two_batches():
+    examples = load_corpus([CORPUS])
+    return prepare([e for e in examples if e.meta.batch == "b01"][:5] + [e for e in examples if e.meta.batch == "b09"][:5])
+
+
+def test_cross_validation_holds_out_each_style_and_each_batch(two_batches):
+    from pipeline.dev.evaluate import cross_validate
+
+    tiny_docs = two_batches
+    assert len({td.meta.style for td in tiny_docs}) >= 3
+
+    seen: list[str] = []
+    by_style = cross_validate(tiny_docs, "style", False, lambda heads: Decider(heads), TINY, progress=seen.append, folds=2)
+    assert by_style["notes"] == len(tiny_docs) and by_style["folds"] == 2 and len(seen) == 2
+    assert set(by_style["by_group"]) == {td.meta.style for td in tiny_docs}
+    by_batch = cross_validate(tiny_docs, "batch", False, lambda heads: Decider(heads), TINY)
+    assert by_batch["folds"] == 2 and set(by_batch["by_group"]) == {"b01", "b09"}
+    # trained on one batch only, the held-out scores are below the in-sample ones (a leak would make them equal)
+    in_sample = evaluate_docs(tiny_docs, Decider(train_heads(tiny_docs, False, TINY)))
+    assert by_batch["day_in_life"]["recall"] < in_sample["day_in_life"]["recall"]
+
+
+def test_exported_records_of_another_pipeline_are_scored_against_the_gold(tiny_docs, tmp_path):
+    import json
+
+    from pipeline.dev.quality import score_export
+    from pipeline.run import finish
+
+    examples = [e for e in load_corpus([CORPUS]) if e.meta.batch in ("b01", "b04")][:10]
+    heads = train_heads(tiny_docs, False, TINY)
+    lines = []
+    for td in tiny_docs[:6]:
+        rec, _ = finish(td.doc, Decider(heads), 0.0)
+        data = json.loads(rec.model_dump_json())
+        data["source"] = f"/elsewhere/{td.meta.note}"
+        data["old_field_no_longer_in_the_schema"] = 1
+        lines.append(json.dumps(data))
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    scored = score_export(path, examples)
+    direct = evaluate_docs(tiny_docs[:6], Decider(heads))
+    assert scored["missing"] == 4 and scored["notes"] == 10
+    sub = score_export(path, examples[:6])
+    assert sub["referrals"] == direct["referrals"] and sub["skills"] == direct["skills"] and sub["contact_name"] == direct["contact_name"]
+
+
+def test_the_shipped_heads_were_trained_on_the_corpus_as_it_is():
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    from pipeline.dev.report import corpus_hash
+
+    now = corpus_hash(load_corpus([]))
+    base = Path(str(resources.files("pipeline.models"))) / "heads"
+    for features in ("lexical", "smollm2", "gemma3-270m"):
+        meta = json.loads((base / features / "meta.json").read_text(encoding="utf-8"))
+        assert meta["corpus_sha256"] == now and meta["notes"] == len(load_corpus([])), f"retrain {features}: make train"
+
+
+def test_the_shipped_lexical_heads_equal_a_fresh_train():
+    from pipeline.decide.heads import load_heads
+
+    shipped = load_heads("lexical")
+    fresh = train_heads(prepare(load_corpus([])), False, Config())
+    assert set(fresh) == set(shipped)
+    for name, head in fresh.items():
+        assert head.vocab == shipped[name].vocab, name
+        assert np.allclose(head.coef, shipped[name].coef, atol=1e-5) and np.allclose(head.intercept, shipped[name].intercept, atol=1e-5), name
+        want = head.thresholds if head.thresholds is not None else np.full(len(head.classes), 0.5)
+        assert np.allclose(want, shipped[name].thresholds, atol=1e-5), name

@@ -35,27 +35,43 @@ def evaluate_docs(docs: list[TrainDoc], decider: Any, progress: Callable[[str], 
     return summarise(rows)
 
 
+STYLE_FOLDS = 10  # held out by style: the styles fall in this many folds, each style in one
+
+
 def cross_validate(docs: list[TrainDoc], by: str, use_vectors: bool, make_decider: Callable[[dict], Any], config=None,
-                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Leave one group out (by 'style' or 'batch'): train on the rest, score the held-out notes."""
+                   progress: Callable[[str], None] | None = None, folds: int | None = None) -> dict[str, Any]:
+    """Hold out each group (by 'style' or 'batch'): train on the others, score the held-out notes.
+
+    By batch, each author batch is one fold (leave one batch out). By style, the styles are dealt
+    into `folds` folds (default STYLE_FOLDS; a fold holds several whole styles), so every note is
+    scored by heads trained on no note of its style, at a tenth of the cost of one fold per style."""
     from pipeline.dev.train import train_heads
 
     groups = sorted({getattr(td.meta, by) for td in docs})
+    n = folds or (STYLE_FOLDS if by == "style" else len(groups))
+    fold_of = {g: i % n for i, g in enumerate(sorted(groups, key=_stable_hash))}
     rows: list[dict[str, Any]] = []
-    for g in groups:
-        train = [td for td in docs if getattr(td.meta, by) != g]
-        test = [td for td in docs if getattr(td.meta, by) == g]
+    for f in sorted(set(fold_of.values())):
+        train = [td for td in docs if fold_of[getattr(td.meta, by)] != f]
+        test = [td for td in docs if fold_of[getattr(td.meta, by)] == f]
         heads = train_heads(train, use_vectors, config)
         decider = make_decider(heads)
         rows.extend(evaluate_docs(test, decider)["per_note"])
         if progress:
-            progress(f"{by} {g}: {len(test)} notes")
+            progress(f"{by} fold {f + 1}/{n}: {len(test)} notes held out")
     out = summarise(rows)
     out["cv"] = by
+    out["folds"] = n
     out["by_group"] = {g: summarise([r for r in rows if r[by] == g]) for g in groups}
     for v in out["by_group"].values():
         v.pop("per_note", None)
     return out
+
+
+def _stable_hash(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def score_note(text: str, rec: Record, gold: Gold) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def run_train(model_name: str | None, no_llm: bool, corpora: list[str], db: Any,
     folder = Path(out) if out else (user_heads_dir(features) if corrected or db is not None else shipped_heads_dir(features))
     manifest = {"features": features, "model": getattr(model, "cache_key", None), "notes": len(examples), "corrections": len(corrected),
                 "corpus_sha256": corpus_hash(examples), "config": cfg.__dict__ | {"heads": list(cfg.heads)}}
+    manifest["sample_scores"] = sample_scores(docs, heads, model)
     save_heads(heads, folder, manifest)
     lines = [f"Trained {len(heads)} heads on {len(examples)} corpus notes" + (f" and {len(corrected)} corrected notes" if corrected else "")
              + f" ({features}) -> {folder}"]
@@ -35,6 +36,23 @@ def run_train(model_name: str | None, no_llm: bool, corpora: list[str], db: Any,
         if scores:
             lines.append(f"  {name:<10} out-of-fold F1 " + ", ".join(f"{k} {v:.2f}" for k, v in scores.items() if k not in ("none", "no", "other")))
     return "\n".join(lines)
+
+
+SAMPLE_BATCH = "b01"  # the fixed sample whose in-sample scores each heads folder records (tests re-score it)
+
+
+def sample_scores(docs: list[Any], heads: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The heads' scores on the SAMPLE_BATCH notes (in-sample: a check that the shipped weights, loaded
+    at run time with the model's vectors, decide what they decided when they were trained)."""
+    from pipeline.decide import Decider
+    from pipeline.dev.evaluate import compact, evaluate_docs
+
+    sample = [d for d in docs if d.meta.batch == SAMPLE_BATCH]
+    if not sample:
+        return {}
+    scores = compact(evaluate_docs(sample, Decider(heads, model)))
+    scores.pop("seconds_median", None)
+    return scores
 
 
 def shipped_heads_dir(features: str) -> Path:

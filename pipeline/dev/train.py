@@ -76,9 +76,7 @@ def train_heads(docs: list[TrainDoc], use_vectors: bool, config: Config | None =
         if name == "topic":
             continue
         build, kind, classes = builders[name]
-        data = build(docs, use_vectors, stub)
-        if not data.y or len(set(map(str, data.y))) < 2:
-            continue
+        data = build(docs, use_vectors, stub)  # every head is fitted (one with a single class or no rows says that class)
         heads[name], _ = fit_head(name, kind, classes, data, cfg, use_vectors, with_oof=name in ("person", "skill", "job_lead", "date", "role_span"))
         say(name)
     return heads
@@ -200,6 +198,10 @@ def fit_head(name: str, kind: str, classes: Sequence[str], rows: Rows, cfg: Conf
              with_oof: bool = False) -> tuple[Head, np.ndarray | None]:
     """A head fitted on all rows; with `with_oof`, also out-of-fold probabilities (folds by note),
     from which each class's decision threshold is chosen."""
+    if not rows.y:  # nothing to learn from (a tiny corpus): a head that always says the first class ("no", "none")
+        intercept = np.full(len(classes), -10.0)
+        intercept[0] = 0.0 if kind == "multilabel" else 10.0
+        return Head(name, kind, list(classes), {}, np.zeros((len(classes), 0)), intercept, meta={"rows": 0}), None
     head = _fit(name, kind, list(classes), rows, cfg, use_vectors, np.arange(len(rows.y)))
     if not with_oof:
         return head, None

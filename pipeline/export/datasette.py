@@ -14,6 +14,10 @@ TITLE = "Fieldnotes"
 DESCRIPTION = "Informational-interview notes, the records extracted from them, referral leads and follow-ups."
 SORT = {"records": ("sort_desc", "interview_date"), "followups": ("sort", "due"), "notes": ("sort", "source"),
         "runs": ("sort_desc", "started_at"), "people": ("sort", "name"), "connections": ("sort", "name")}
+VIEWS = {  # the items with their text (the `items` table keeps only text that differs from the note's words)
+    "items_text": {"description": "Every extracted item with its text, searchable (FTS5 syntax).", "fts_table": "items_fts", "fts_pk": "id",
+                   "searchmode": "raw", "facets": ["kind"], "label_column": "text"},
+}
 QUERIES = {
     "next_leads": {"title": "Leads to contact next", "sql": (
         "SELECT p.id, p.name, p.title, p.organization, p.email, p.phone, p.status, group_concat(DISTINCT ref.referred_by) AS referred_by\n"
@@ -27,7 +31,8 @@ QUERIES = {
 def datasette_metadata(db_path: str | Path) -> dict[str, Any]:
     """Datasette's metadata.json for the database at `db_path` (Datasette names a database after its file)."""
     return {"title": TITLE, "description": DESCRIPTION,
-            "databases": {Path(db_path).stem: {"tables": {name: _table(name, spec) for name, spec in TABLES.items()}, "queries": QUERIES}}}
+            "databases": {Path(db_path).stem: {"tables": {**{name: _table(name, spec) for name, spec in TABLES.items()}, **VIEWS},
+                                               "queries": QUERIES}}}
 
 
 def datasette_command(db_path: str | Path, metadata_path: str | Path) -> str:

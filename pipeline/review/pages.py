@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.annotate.identity import same_person
 from pipeline.query import iter_leads, iter_tasks
 from pipeline.schema import Record
-from pipeline.store import LEAD_STATUSES, all_note_ids, list_edits, load_record_by_id
+from pipeline.store import LEAD_STATUSES, all_note_ids, list_edits, load_provenance, load_record_by_id
 from pipeline.store.edits import ITEM_KINDS
 
 KINDS = {"day_in_life": "Day in the life", "skills": "Skills", "advice": "Advice", "how_to_get_in": "How to get in", "fit": "Fit",
@@ -144,8 +144,8 @@ def find_doubts(rec: Record, provenance: dict[str, Any], edits: list[dict[str, A
 
 def _load(db: Any, note_id: int) -> tuple[Record, str, dict[str, Any]]:
     rec = load_record_by_id(db, note_id)
-    text, raw = db.execute("SELECT n.text, r.provenance FROM notes n JOIN records r ON r.note_id = n.id WHERE n.id = ?", [note_id]).fetchone()
-    return rec, text, json.loads(raw or "{}")
+    text = db.execute("SELECT text FROM notes WHERE id = ?", [note_id]).fetchone()[0]
+    return rec, text, load_provenance(db, note_id)
 
 
 def _confidence(kind: str, start: int, end: int, name: str | None, provenance: dict[str, Any]) -> float | None:

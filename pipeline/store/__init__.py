@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.store.shape import LEAD_STATUSES, open_db
 
 _HOME = {"apply_edits": "edits", "item_op": "edits", "ensure_person": "people", "find_person": "people", "now": "tx",
-         "transaction": "tx", **{name: "notes" for name in ("Plan", "all_note_ids", "list_edits", "load_record", "load_record_by_id",
+         "transaction": "tx", **{name: "notes" for name in ("Plan", "all_note_ids", "list_edits", "load_provenance", "load_record", "load_record_by_id",
                                                             "move_note", "plan_note", "resolve_note", "save_note", "task_row")}}
 
 __all__ = ["LEAD_STATUSES", "open_db", *sorted(_HOME)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from pipeline.errors import NotFound
-from pipeline.store.pack import pack_json, pack_record, unpack_record
+from pipeline.store.pack import pack_json, pack_record, unpack_json, unpack_record
 from pipeline.store.people import ensure_person, find_person, refresh_leads
 from pipeline.store.tx import insert, insert_many, now, transaction, update, upsert_many
 
@@ -193,6 +193,12 @@ def load_record_by_id(db: Any, note_id: int, corrected: bool = True) -> Record:
     rec = Record.model_validate(unpack_record(row[0], row[1]))
     rec.follow_ups = []
     return apply_edits(rec, list_edits(db, note_id), row[1]) if corrected else rec
+
+
+def load_provenance(db: Any, note_id: int) -> dict[str, Any]:
+    """What the heads decided for a stored note (segment topics, people's roles), as saved."""
+    row = db.execute("SELECT provenance FROM records WHERE note_id = ?", [note_id]).fetchone()
+    return unpack_json(row[0]) if row and row[0] else {}
 
 
 def resolve_note(db: Any, given: str) -> tuple[int, str]:

@@ -25,7 +25,7 @@ from pipeline.errors import StoreError
 
 APPLICATION_ID = 0x464E4F54  # "FNOT"
 SCHEMA_VERSION = 5  # 3: foreign keys on follow-ups and people (FTS triggers rebuilt); 4: the `me` table (the seeker's own skills);
-# 5: referral counts kept on people, items keep text only where it differs from the note, no unread full-text index
+# 5: referral counts kept on people, items keep text only where it differs from the note (their index reads a view)
 BUSY_TIMEOUT_MS = 120_000  # a concurrent run waits up to two minutes for another run's save
 LEAD_STATUSES = ("new", "contacted", "scheduled", "met", "closed")
 # leads come next-to-contact first: by status, then the earliest referral, then name (an index has the same order)
@@ -43,11 +43,13 @@ TABLES: dict[str, dict[str, Any]] = {
                             "extracted_at": str, "complete": int},
                 "pk": "note_id", "foreign_keys": [("note_id", "notes", "id")], "label": "contact_name",
                 "facets": ["field", "sentiment", "contact_org", "model"],
-                "description": "The record extracted from each note (the export contract in `record`, JSON), with the contact "
-                               "and your corrections applied to the columns."},
+                "description": "The record extracted from each note, with the contact and your corrections applied to the "
+                               "columns; `record` and `provenance` are compressed JSON (read them with `fieldnotes export` or "
+                               "`fieldnotes show`)."},
     "items": {"columns": {"id": int, "note_id": int, "kind": str, "text": str, "start": int, "end": int}, "pk": "id",
               "foreign_keys": [("note_id", "notes", "id")], "label": "text", "facets": ["kind"],
-              "description": "Every extracted item (skills, advice, outlook ...) with its character offsets in the note."},
+              "description": "Every extracted item (skills, advice, outlook ...) with its character offsets in the note; "
+                             "`text` only where it differs from the note's words (the `items_text` view has every item's text)."},
     "people": {"columns": {"id": int, "name": str, "key": str, "last": str, "title": str, "organization": str, "email": str,
                            "phone": str, "status": str, "last_action": str, "interview_note_id": int,
                            "referred": int, "first_referred": str}, "pk": "id",
@@ -82,8 +84,7 @@ TABLES: dict[str, dict[str, Any]] = {
            "description": "Your own profile (skills), as JSON values, from `fieldnotes me set`."},
 }
 FTS: dict[str, list[str]] = {"notes": ["text"], "people": ["name", "title", "organization"],
-                             "connections": ["name", "company", "position"]}
-UNREAD_FTS = ("followups",)  # full-text indexes of earlier versions that no query reads (dropped by a migration)
+                             "followups": ["action", "person", "why"], "connections": ["name", "company", "position"]}
 
 
 def _span_text(row: str) -> str:
@@ -244,8 +245,13 @@ def _migrate_to_3(db: Database, added: dict[str, set[str]]) -> None:
         db.execute("UPDATE runs SET unchanged = skipped, skipped = NULL")
     if "contact_email" not in added["records"]:
         return
+    from pipeline.store.pack import unpack_json
+
+    for note_id, record in db.execute("SELECT note_id, record FROM records").fetchall():
+        contact = (unpack_json(record) or {}).get("contact") or {}
+        db.execute("UPDATE records SET contact_email = ?, contact_phone = ? WHERE note_id = ?",
+                   [contact.get("email"), contact.get("phone"), note_id])
     for field in ("email", "phone"):
-        db.execute(f"UPDATE records SET contact_{field} = json_extract(record, '$.contact.{field}')")
         db.execute(f"""UPDATE records SET contact_{field} = (SELECT json_extract(e.value, '$') FROM edits e
                        WHERE e.note_id = records.note_id AND e.op = 'set' AND e.path = 'contact.{field}' ORDER BY e.id DESC LIMIT 1)
                        WHERE note_id IN (SELECT note_id FROM edits WHERE op = 'set' AND path = 'contact.{field}')""")
@@ -272,16 +278,8 @@ def _items_text_from_notes(db: Database) -> None:
     db.execute("INSERT INTO items_fts(items_fts) VALUES ('rebuild')")
 
 
-def _drop_unread_fts(db: Database) -> None:
-    """Version 5 keeps no full-text index that no query reads (the tasks': 4% of the database)."""
-    for table in UNREAD_FTS:
-        for trigger in ("ai", "ad", "au"):
-            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{trigger}]")
-        db.execute(f"DROP TABLE IF EXISTS [{table}_fts]")
-
-
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [  # (first version with it, migration)
-    (5, _count_referrals), (5, _items_text_from_notes), (5, _drop_unread_fts)]
+    (5, _count_referrals), (5, _items_text_from_notes)]
 
 
 def is_fieldnotes(db: Database) -> bool:

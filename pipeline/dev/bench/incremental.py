@@ -7,6 +7,8 @@ cost is the same) and the lexical heads decide; the report says so.
 """
 from __future__ import annotations
 
+import importlib
+
 import json
 import random
 import subprocess
@@ -43,7 +45,7 @@ def measure_steps(db_path: Path, note_path: Path, model_name: str | None) -> dic
     seconds: dict[str, float] = {}
     clock = _Clock(seconds)
     with clock("imports (cli, batch, ingest, store)"):
-        import pipeline.cli  # noqa: F401  (what the command imports before it starts)
+        importlib.import_module("pipeline.cli")  # what the command imports before it starts (measured, not used)
         from pipeline.batch import LazyDecider, _finish_run, _start_run, stored_summary
         from pipeline.ingest import read_note
         from pipeline.store import open_db, plan_note, save_note
