@@ -745,7 +745,8 @@ def models(fmt, no_bom, limit):
 @click.option("-m", "--model", "model_names", multiple=True, help="Model alias or .gguf path (repeat to compare).")
 @click.option("--no-llm", is_flag=True, help="Also (or only) score the lexical heads, no model.")
 @click.option("--cv", type=click.Choice(["style", "batch"]), default=None,
-              help="Cross-validate: train on all other styles (or author batches), score each held-out one.")
+              help="Cross-validate: batch = leave one author batch out; style = 10 folds of whole styles, so each "
+                   "note is scored by heads trained on no note of its style.")
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def eval_cmd(gold_dirs, model_names, no_llm, cv, as_json):

@@ -153,3 +153,27 @@ def test_the_shipped_lexical_heads_equal_a_fresh_train():
         assert np.allclose(head.coef, shipped[name].coef, atol=1e-5) and np.allclose(head.intercept, shipped[name].intercept, atol=1e-5), name
         want = head.thresholds if head.thresholds is not None else np.full(len(head.classes), 0.5)
         assert np.allclose(want, shipped[name].thresholds, atol=1e-5), name
+
+
+def test_the_quality_page_is_written_from_a_run_and_rebuilt_from_its_json(tmp_path):
+    import json
+    import shutil
+
+    from pipeline.dev.quality import main
+
+    corpus = tmp_path / "corpus"
+    (corpus / "notes").mkdir(parents=True)
+    (corpus / "gold").mkdir()
+    rows = [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    keep = [r for r in rows if r["batch"] == "b01"][:3] + [r for r in rows if r["batch"] == "b09"][:3]
+    for r in keep:
+        shutil.copy(CORPUS / "notes" / r["note"], corpus / "notes")
+        shutil.copy(CORPUS / "gold" / (r["note"].rsplit(".", 1)[0] + ".json"), corpus / "gold")
+    (corpus / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in keep), encoding="utf-8")
+    page = tmp_path / "quality.md"
+    assert main([str(page), "--cv", "batch", "--models", "", "--corpus", str(corpus)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "Held out by batch (6 notes, 2 groups)" in text and "| referrals_f1 | ≥ 0.9 |" in text
+    again = tmp_path / "again.md"
+    assert main([str(again), "--render", str(page.with_suffix(".json"))]) == 0
+    assert again.read_text(encoding="utf-8").split("\n", 1)[1] == text.split("\n", 1)[1]  # the same page but for its command line

@@ -86,7 +86,9 @@ def run_cv(examples: list[Any], model_name: str | None, by: str, progress: Calla
 
 
 def by_style(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The held-out scores of each style, from the per-note rows of any cross-validation."""
+    """The held-out scores of each style, from the per-note rows of any cross-validation (or as saved)."""
+    if "per_note" not in result:
+        return result["by_style"]
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in result["per_note"]:
         groups[row["style"]].append(row)
@@ -161,7 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default="smollm2,gemma3-270m", help="models whose vectors feed the heads (comma-separated, '' for none)")
     ap.add_argument("--corpus", action="append", default=[], help="corpus folder (default: the shipped corpus)")
     ap.add_argument("--baseline", action="append", default=[], metavar="NAME=FILE", help="records exported by another pipeline")
+    ap.add_argument("--render", nargs="+", type=Path, metavar="JSON", help="only write the page from the JSON of earlier runs (merged)")
     args = ap.parse_args(argv)
+    command = "python -m pipeline.dev.quality " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.render:
+        baselines, results = _merged([json.loads(p.read_text(encoding="utf-8")) for p in args.render])
+        write_page(args.out, results, baselines, " + ".join(json.loads(p.read_text(encoding="utf-8"))["command"] for p in args.render))
+        print(f"wrote {args.out}")
+        return 0
     from pipeline.dev.corpus import load_corpus
 
     examples = load_corpus(args.corpus)
@@ -174,14 +183,29 @@ def main(argv: list[str] | None = None) -> int:
         baselines.append(res)
     results: dict[str, list[dict[str, Any]]] = {}
     for by in [b.strip() for b in args.cv.split(",") if b.strip()]:
-        results[by] = [run_cv(examples, None, by, progress)] + [run_cv(examples, m, by, progress) for m in args.models.split(",") if m]
-    command = "python -m pipeline.dev.quality " + " ".join(argv if argv is not None else sys.argv[1:])
+        results[by] = []
+        for name in [None] + [m for m in args.models.split(",") if m]:
+            results[by].append(run_cv(examples, name, by, progress))
+            _save(args.out.with_suffix(".json"), command, baselines, results)  # after each configuration: a long run keeps what it did
     write_page(args.out, results, baselines, command)
-    data = {"command": command, "baselines": [_strip(b) for b in baselines],
-            "results": {by: [_strip(r) | {"by_style": by_style(r)} for r in rs] for by, rs in results.items()}}
-    args.out.with_suffix(".json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
     return 0
+
+
+def _save(path: Path, command: str, baselines: list[dict[str, Any]], results: dict[str, list[dict[str, Any]]]) -> None:
+    data = {"command": command, "baselines": [_strip(b) | {"by_style": by_style(b)} for b in baselines],
+            "results": {by: [_strip(r) | {"by_style": by_style(r)} for r in rs] for by, rs in results.items()}}
+    path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+
+
+def _merged(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    baselines = next((r["baselines"] for r in runs if r.get("baselines")), [])
+    results: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        for by, rs in run["results"].items():
+            have = {r["model"] for r in results.get(by, [])}
+            results.setdefault(by, []).extend(r for r in rs if r["model"] not in have)
+    return baselines, results
 
 
 def _strip(result: dict[str, Any]) -> dict[str, Any]:

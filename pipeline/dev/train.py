@@ -237,6 +237,10 @@ def _fit(name: str, kind: str, classes: list[str], rows: Rows, cfg: Config, use_
         if Y[:, k].min() == Y[:, k].max():
             intercept[k] = 10.0 if Y[0, k] else -10.0
             continue
+        if n_cols == 0:  # no feature seen often enough (a tiny corpus): the class's prior odds
+            share = float(Y[:, k].mean())
+            intercept[k] = float(np.log(share / (1 - share)))
+            continue
         lr = LogisticRegression(C=cfg.head_C.get(name, cfg.C), class_weight="balanced", solver="liblinear", max_iter=2000, random_state=cfg.seed)
         lr.fit(X, Y[:, k])
         coef[k], intercept[k] = lr.coef_[0], lr.intercept_[0]
