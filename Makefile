@@ -41,7 +41,7 @@ eval: $(STAMP)
 # docs/quality.md: cross-validation over styles and author batches the heads never saw, beside the rules-only pipeline (about 2 hours).
 quality: $(STAMP)
 	./scripts/rules_baseline.sh build/rules-a56233c.jsonl
-	$(BIN)/python -m pipeline.dev.quality docs/quality.md --cv batch,style --baseline rules=build/rules-a56233c.jsonl
+	$(BIN)/python -m pipeline.dev.quality docs/quality.md --cv batch,style --folds 5 --baseline rules=build/rules-a56233c.jsonl
 
 # Refit the shipped heads from the corpus (deterministic: the same corpus gives the same weights).
 train: $(STAMP)

@@ -173,7 +173,7 @@ def test_the_quality_page_is_written_from_a_run_and_rebuilt_from_its_json(tmp_pa
     page = tmp_path / "quality.md"
     assert main([str(page), "--cv", "batch", "--models", "", "--corpus", str(corpus)]) == 0
     text = page.read_text(encoding="utf-8")
-    assert "Held out by batch (6 notes, 2 groups)" in text and "| referrals_f1 | ≥ 0.9 |" in text
+    assert "Held out by batch (6 notes, 2 groups in 2 folds)" in text and "| referrals_f1 | ≥ 0.9 |" in text
     again = tmp_path / "again.md"
     assert main([str(again), "--render", str(page.with_suffix(".json"))]) == 0
     assert again.read_text(encoding="utf-8").split("\n", 1)[1] == text.split("\n", 1)[1]  # the same page but for its command line

@@ -1,7 +1,7 @@
 """docs/quality.md: every configuration cross-validated on the corpus, side by side.
 
     python -m pipeline.dev.quality docs/quality.md                 # by author batch (about an hour)
-    python -m pipeline.dev.quality docs/quality.md --cv batch,style --baseline rules=old.jsonl
+    python -m pipeline.dev.quality docs/quality.md --cv batch,style --folds 5 --baseline rules=old.jsonl
 
 Each configuration (the lexical heads, then the heads on each model's vectors) is trained on all
 author batches but one and scored on the one left out (`--cv style`: all styles but one), so
@@ -68,7 +68,8 @@ def _as_record(Record: Any, data: dict[str, Any]) -> Any:
         return Record.model_validate({"source": data.get("source", ""), "sha256": data.get("sha256", "")} | keep)
 
 
-def run_cv(examples: list[Any], model_name: str | None, by: str, progress: Callable[[str], None] | None) -> dict[str, Any]:
+def run_cv(examples: list[Any], model_name: str | None, by: str, progress: Callable[[str], None] | None,
+           folds: int | None = None) -> dict[str, Any]:
     from pipeline.decide import Decider
     from pipeline.dev.corpus import prepare
 
@@ -79,7 +80,7 @@ def run_cv(examples: list[Any], model_name: str | None, by: str, progress: Calla
         model = load_model(model_name)
     docs = prepare(examples, model, progress)
     started = time.perf_counter()
-    res = cross_validate(docs, by, model is not None, lambda heads: Decider(heads, model), progress=progress)
+    res = cross_validate(docs, by, model is not None, lambda heads: Decider(heads, model), progress=progress, folds=folds)
     res["model"] = "lexical heads (--no-llm)" if model is None else f"{model.name} heads"
     res["train_eval_seconds"] = round(time.perf_counter() - started, 1)
     return res
@@ -147,7 +148,7 @@ def write_page(out: Path, results: dict[str, list[dict[str, Any]]], baselines: l
              "Metrics as in `pipeline/dev/evaluate.py`; the page is rewritten by the command above, the hand-written "
              "reading of it is in [quality-notes.md](quality-notes.md).\n"]
     for by, rs in results.items():
-        parts.append(f"## Held out by {by} ({rs[0]['notes']} notes, {len(rs[0]['by_group'])} groups)\n")
+        parts.append(f"## Held out by {by} ({rs[0]['notes']} notes, {len(rs[0]['by_group'])} groups in {rs[0].get('folds', '?')} folds)\n")
         parts.append(format_table(*baselines, *rs) + "\n")
         parts.append("### Against the targets\n\n" + targets_table([*baselines, *rs]) + "\n")
         if len(rs) > 1:
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--cv", default="batch", help="batch, style or both (comma-separated)")
     ap.add_argument("--models", default="smollm2,gemma3-270m", help="models whose vectors feed the heads (comma-separated, '' for none)")
+    ap.add_argument("--folds", type=int, default=None, help="--cv batch: folds of whole author batches (default: one per batch); styles are always dealt into 10 folds")
     ap.add_argument("--corpus", action="append", default=[], help="corpus folder (default: the shipped corpus)")
     ap.add_argument("--baseline", action="append", default=[], metavar="NAME=FILE", help="records exported by another pipeline")
     ap.add_argument("--render", nargs="+", type=Path, metavar="JSON", help="only write the page from the JSON of earlier runs (merged)")
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     for by in [b.strip() for b in args.cv.split(",") if b.strip()]:
         results[by] = []
         for name in [None] + [m for m in args.models.split(",") if m]:
-            results[by].append(run_cv(examples, name, by, progress))
+            results[by].append(run_cv(examples, name, by, progress, args.folds if by == "batch" else None))
             _save(args.out.with_suffix(".json"), command, baselines, results)  # after each configuration: a long run keeps what it did
     write_page(args.out, results, baselines, command)
     print(f"wrote {args.out} and {args.out.with_suffix('.json')}")
