@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,14 @@ def use_heads_from(monkeypatch, root: Path) -> None:
     monkeypatch.setenv("FIELDNOTES_DATA", str(root))
     load_heads.cache_clear()
     fingerprint.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _heads_cache_per_test():
+    """Heads are cached per process; a test that swapped them in (`use_heads_from`) must not leave
+    its stand-ins cached for the next test."""
+    yield
+    heads = sys.modules.get("pipeline.decide.heads")
+    if heads is not None:
+        heads.load_heads.cache_clear()
+        heads.fingerprint.cache_clear()
