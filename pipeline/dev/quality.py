@@ -99,8 +99,9 @@ def by_style(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def targets_table(results: list[dict[str, Any]]) -> str:
     head = "| metric | target | " + " | ".join(r["model"] for r in results) + " |\n|---|---|" + "---|" * len(results) + "\n"
     lines = []
+    headlines = [compact(r) for r in results]
     for key, target in TARGETS.items():
-        vals = [compact(r)[key] for r in results]
+        vals = [h[key] for h in headlines]
         shown = [("n/a" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)) + (" ✓" if _meets(key, v, target) else "")
                  for v in vals]
         lines.append(f"| {key} | {'≤' if key == 'trap_hits' else '≥'} {target} | " + " | ".join(shown) + " |")
@@ -129,10 +130,11 @@ def adds_table(lexical: dict[str, Any], others: list[dict[str, Any]]) -> str:
     keys = [k for k, v in base.items() if isinstance(v, (int, float)) and k not in ("notes", "seconds_median")]
     head = "| metric | lexical | " + " | ".join(f"{o['model']} − lexical" for o in others) + " |\n|---|---|" + "---|" * len(others) + "\n"
     lines = []
+    theirs = [compact(o) for o in others]
     for k in keys:
         diffs = []
-        for o in others:
-            v = compact(o)[k]
+        for o in theirs:
+            v = o[k]
             diffs.append("n/a" if v is None or base[k] is None else f"{v - base[k]:+.3f}")
         lines.append(f"| {k} | {_fmt(base[k])} | " + " | ".join(diffs) + " |")
     return head + "\n".join(lines)
@@ -169,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     command = "python -m pipeline.dev.quality " + " ".join(argv if argv is not None else sys.argv[1:])
     if args.render:
-        baselines, results = _merged([json.loads(p.read_text(encoding="utf-8")) for p in args.render])
-        write_page(args.out, results, baselines, " + ".join(json.loads(p.read_text(encoding="utf-8"))["command"] for p in args.render))
+        runs = [json.loads(p.read_text(encoding="utf-8")) for p in args.render]
+        baselines, results = _merged(runs)
+        write_page(args.out, results, baselines, " + ".join(run["command"] for run in runs))
         print(f"wrote {args.out}")
         return 0
     from pipeline.dev.corpus import load_corpus
