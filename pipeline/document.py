@@ -7,6 +7,7 @@ writes only its own part (see `run.STAGES`). Offsets are always into `doc.text`.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Optional
@@ -105,3 +106,16 @@ class Doc:
 
     def seg_text(self, seg: Segment) -> str:
         return self.note.text[seg.start:seg.end]
+
+    def entities_of(self, kind: str, start: int = 0, end: int | None = None) -> list[Entity]:
+        """Entities of one kind that begin in text[start:end], in text order (found by bisection
+        in a per-kind index, so looking near every candidate of a long note stays linear)."""
+        key = ("entities_of", kind, len(self.entities))
+        index = self.memo.get(key)
+        if index is None:
+            found = sorted((e for e in self.entities if e.kind == kind), key=lambda e: e.start)
+            index = self.memo[key] = ([e.start for e in found], found)
+        starts, found = index
+        lo = bisect_left(starts, start)
+        hi = len(starts) if end is None else bisect_left(starts, end, lo)
+        return found[lo:hi]

@@ -114,3 +114,49 @@ def test_contact_details_attach_to_the_person_on_their_line():
 def test_anchor_is_the_notes_own_date_else_today():
     assert doc_of("x", {"date": "2026-02-03"}).anchor == date(2026, 2, 3)
     assert doc_of("x").anchor == date(2026, 4, 9)
+
+
+NAME_POOL = ["Dana Ruiz", "Dana", "D. Ruiz", "Dana R.", "Ruiz", "Dr. Dana Ruiz", "Prof. Ruiz", "Margaret Lee", "Peg Lee",
+             "Peggy", "Lee", "Lee Lee", "Ms. Lee", "Bart Nowak", "Bartłomiej Nowak", "B. Nowak", "Nowak", "Aisha B.",
+             "Aisha Balogun", "Aisha", "Ranger Tsosie", "Tsosie", "Ana María Ruiz", "Ruiz Ortega", "José Ortega",
+             "Jose", "Dr. Ortega", "Kim", "Kim Nguyen", "K. Nguyen", "Nguyen", "Chris", "Christopher Ng", "Chris Ng"]
+
+
+def _pairwise_grouping(texts: list[str]) -> list[tuple[str, list[int]]]:
+    """The rule group_people follows, checked against every person so far (the reference)."""
+    people: list[list] = []
+    surnames: dict[int, str] = {}
+    for k, text in enumerate(texts):
+        name = strip_honorifics(text)
+        match = next((i for i, p in enumerate(people) if same_person(name, p[0])), None)
+        if match is None and name != text and len(name.split()) == 1:
+            match = next((i for i, p in enumerate(people) if p[0].split()[-1].lower() == name.lower()), None)
+        if match is None and len(name.split()) > 1:
+            match = next((i for i, s in surnames.items() if s == name.split()[-1].lower()), None)
+        if match is None:
+            people.append([name, [k]])
+            if name != text and len(name.split()) == 1:
+                surnames[len(people) - 1] = name.lower()
+        else:
+            people[match][1].append(k)
+            if len(name.split()) > len(people[match][0].split()):
+                people[match][0] = name
+                surnames.pop(match, None)
+    return [(p[0], p[1]) for p in people]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_grouping_by_index_equals_grouping_by_every_pair(seed):
+    """group_people looks only at the people a name index offers; it must group exactly as
+    comparing each mention with every person so far does."""
+    import random
+
+    from pipeline.annotate.names import group_people
+    from pipeline.document import Mention
+
+    rng = random.Random(seed)
+    texts = [rng.choice(NAME_POOL) for _ in range(rng.randint(1, 30))]
+    mentions = [Mention(text=t, start=i, end=i + 1, origin="text", segment=0) for i, t in enumerate(texts)]
+    got = [(p.name, p.mentions) for p in group_people(mentions)]
+    assert got == _pairwise_grouping(texts)
+    assert all(mentions[k].person == i for i, (_, ks) in enumerate(got) for k in ks)

@@ -1,9 +1,10 @@
 """Time grows with the input, not faster: each stage is run on an input and on one four times
-its size, and its CPU time may grow at most ~5x (4x plus noise; quadratic work grows 16x).
+its size, and its CPU time may grow less than 8x: linear work grows 4x, sorting (n log n) ~5x at
+these sizes, work that grows with the square of the input 16x; 8 is halfway on a log scale.
 
-Ingest, store, follow-ups, export and query are held to it. Stages of the extraction packages
-(layout, annotate, decide, fields) that grow faster on some input are written down here as
-`xfail` tests, each with the input that shows it and where the time goes."""
+Ingest, store, follow-ups, export and query are held to it, and so are the extraction stages on
+the shapes that once grew with the square of the input (each with where the time went), and the
+whole extraction of a note on them."""
 from __future__ import annotations
 
 import gc
@@ -18,44 +19,60 @@ from conftest import write
 from pipeline.document import Doc
 from pipeline.ingest import Note, read_note
 
-LIMIT = 5.5  # allowed growth of CPU time for 4x the input
+LIMIT = 8.0  # allowed growth of CPU time for 4x the input
 FIRST = ["Dana", "Ravi", "Maria", "Jamal", "Priya", "Owen", "Aisha", "Marcus", "Lena", "Diego", "Hannah", "Caleb", "Noor", "Grace"]
 LAST = ["Ruiz", "Patel", "Okafor", "Nguyen", "Kimura", "Moreno", "Cohen", "Silva", "Haddad", "Brown", "Lopez", "Tanaka", "Fischer"]
 
 
-def cpu(fn: Callable[[], object], repeat: int = 3) -> float:
-    """The least CPU time of a few runs (CPU, not wall time: the machine is shared); work that
-    takes under 20 ms is run in a loop and timed per call."""
+def _calibrate(fn: Callable[[], object]) -> int:
+    """How many calls of `fn` take at least 20 ms of CPU time (at most 1000)."""
     loops = 1
-    while True:
-        gc.collect()
+    while loops < 1000:
         started = time.process_time()
         for _ in range(loops):
             fn()
-        spent = time.process_time() - started
-        if spent >= 0.02 or loops >= 1000:
+        if time.process_time() - started >= 0.02:
             break
         loops *= 10
-    best = spent / loops
-    for _ in range(repeat - 1):
-        gc.collect()
-        started = time.process_time()
-        for _ in range(loops):
-            fn()
-        best = min(best, (time.process_time() - started) / loops)
-    return best
+    return loops
+
+
+def _per_call(fn: Callable[[], object], loops: int) -> float:
+    gc.collect()
+    started = time.process_time()
+    for _ in range(loops):
+        fn()
+    return (time.process_time() - started) / loops
+
+
+def cpu(fn: Callable[[], object], repeat: int = 3) -> float:
+    """The least CPU time per call of a few runs (CPU, not wall time: the machine is shared);
+    work that takes under 20 ms is run in a loop and timed per call."""
+    loops = _calibrate(fn)
+    return min(_per_call(fn, loops) for _ in range(repeat))
 
 
 def growth(run: Callable[[int], Callable[[], object]], n: int, repeat: int = 3) -> tuple[float, float, float]:
-    """(time at n, time at 4n, ratio); `run(n)` prepares an input and returns the work to time."""
+    """(time at n, time at 4n, ratio); `run(n)` prepares an input and returns the work to time.
+    The two sizes are timed in turns, so a burst of load from elsewhere (this is a shared
+    virtual machine: its CPU time includes time stolen by the host) falls on both, and the least
+    time of each is kept."""
     small, large = run(n), run(4 * n)
-    t1, t4 = cpu(small, repeat), cpu(large, repeat)
+    loops_small, loops_large = _calibrate(small), _calibrate(large)
+    t1 = t4 = float("inf")
+    for _ in range(max(repeat, 3)):
+        t1 = min(t1, _per_call(small, loops_small))
+        t4 = min(t4, _per_call(large, loops_large))
     return t1, t4, t4 / t1
 
 
 def assert_linear(run: Callable[[int], Callable[[], object]], n: int, repeat: int = 3) -> None:
+    """Growth beyond LIMIT must show twice: noise passes the second time, work that grows with
+    the square of the input grows ~16x every time."""
     t1, t4, ratio = growth(run, n, repeat)
-    assert ratio < LIMIT, f"{t1:.3f} s -> {t4:.3f} s for 4x the input (x{ratio:.1f})"
+    if ratio >= LIMIT:
+        t1, t4, ratio = growth(run, n, 2 * repeat)
+    assert ratio < LIMIT, f"{t1:.3f} s -> {t4:.3f} s for 4x the input (x{ratio:.1f}, measured twice)"
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -212,7 +229,7 @@ def test_searching_a_note_that_is_one_word_repeated_grows_linearly(fresh_db):
     assert_linear(run, 20_000, repeat=2)
 
 
-# --- extraction stages (owned by the extraction packages): known super-linear inputs ------------------
+# --- extraction stages on hostile shapes ---------------------------------------------------------
 
 def analysed(text: str, upto: str) -> Doc:
     """The note's document after the model-free stages up to `upto` ("layout", "annotate")."""
@@ -265,8 +282,8 @@ def _lead_features(text: str) -> Callable[[], object]:
     return lambda: lead_features(doc, cands, decider)
 
 
-SUPER_LINEAR = {
-    # input: (text for size n, n, the work to time, where the time goes)
+HOSTILE_SHAPES = {
+    # input: (text for size n, n, the work to time, where the time went when it was quadratic)
     "names in one line -> decide": (lambda n: "I met " + _names(n, ", ") + ".\n", 60, _decide,
                                     "decide/features.py _mention_context: cues() over the whole segment for each mention; "
                                     "_relative: sorts every person for each person"),
@@ -283,10 +300,46 @@ SUPER_LINEAR = {
 }
 
 
-@pytest.mark.xfail(reason="super-linear in an extraction package (owned by the lead); the input and where the time goes are in "
-                          "SUPER_LINEAR", strict=False)
-@pytest.mark.parametrize("case", SUPER_LINEAR)
+@pytest.mark.parametrize("case", HOSTILE_SHAPES)
 def test_stage_growth_on_hostile_shapes(case):
-    make, n, stage, where = SUPER_LINEAR[case]
-    t1, t4, ratio = growth(lambda k: stage(make(k)), n, repeat=1)
-    assert ratio < LIMIT, f"{case}: {t1:.3f} s -> {t4:.3f} s for 4x the input (x{ratio:.1f}); {where}"
+    make, n, stage, where = HOSTILE_SHAPES[case]
+    t1, t4, ratio = growth(lambda k: stage(make(k)), n)
+    if ratio >= LIMIT:
+        t1, t4, ratio = growth(lambda k: stage(make(k)), n, 6)
+    assert ratio < LIMIT, f"{case}: {t1:.3f} s -> {t4:.3f} s for 4x the input (x{ratio:.1f}); it used to be {where}"
+
+
+WHOLE_NOTE = {
+    "names in one line": (HOSTILE_SHAPES["names in one line -> decide"][0], 60),
+    "many dates": (HOSTILE_SHAPES["many dates -> annotate.find_dates"][0], 100),
+    "many e-mails": (HOSTILE_SHAPES["many e-mails -> annotate contact details"][0], 100),
+    "prose": (lambda n: "".join(f"She said to learn SQL and Python {i}. Talk to Dana Ruiz{i} at Acme about the analyst role. "
+                                "I will send my resume by Friday.\n" for i in range(n)), 50),
+}
+
+
+@pytest.mark.parametrize("case", WHOLE_NOTE)
+def test_extracting_a_whole_note_grows_linearly(case):
+    """Layout, annotate, the trained heads (lexical features) and fields, end to end."""
+    from pipeline.decide import Decider
+    from pipeline.run import extract_record
+
+    make, n = WHOLE_NOTE[case]
+    decider = Decider.load(None)
+
+    def run(k: int):
+        note = Note(source="x.txt", text=make(k), sha256="x", format="txt", metadata={}, key="x")
+        return lambda: extract_record(note, decider, date(2026, 3, 3))
+
+    assert_linear(run, n, repeat=1)
+
+
+def test_the_growth_check_catches_quadratic_work():
+    """The check itself can fail: work on every pair of items grows ~16x for 4x the items."""
+    def run(k: int):
+        items = list(range(k))
+        return lambda: sum(1 for a in items for b in items if a < b)
+
+    with pytest.raises(AssertionError, match="for 4x the input"):
+        assert_linear(run, 200, repeat=1)
+    assert_linear(lambda k: (lambda: sorted(range(k, 0, -1))), 20_000, repeat=1)

@@ -7,10 +7,12 @@ own date, for resolving "next Friday"). Span candidates are generated on demand 
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date
 
 from pipeline.annotate.dates import find_dates, resolve
 from pipeline.annotate.entities import find_entities
+from pipeline.annotate.identity import person_key
 from pipeline.annotate.names import find_mentions, group_people
 from pipeline.document import Doc, Entity
 
@@ -56,20 +58,38 @@ def _dates(doc: Doc) -> list[Entity]:
 
 def _contact_details(doc: Doc) -> None:
     """An e-mail or phone right after a person's mention (same line) belongs to that person."""
+    details = sorted(doc.entities_of("email") + doc.entities_of("phone"), key=lambda e: e.start)
+    starts = [e.start for e in details]
     for person in doc.people:
         for k in person.mentions:
             m = doc.mentions[k]
             line_end = doc.text.find("\n", m.end)
             line_end = len(doc.text) if line_end == -1 else line_end
-            for e in doc.entities:
-                if e.kind in ("email", "phone") and m.end <= e.start <= min(line_end, m.end + 120):
-                    if e.kind == "email" and person.email is None and _plausible_email(person.name, e.value):
-                        person.email = e.value
-                    elif e.kind == "phone" and person.phone is None:
-                        person.phone = e.value
+            for e in details[bisect_left(starts, m.end):bisect_right(starts, min(line_end, m.end + 120))]:
+                if e.kind == "email" and person.email is None and _plausible_email(person.name, e.value):
+                    person.email = e.value
+                elif e.kind == "phone" and person.phone is None:
+                    person.phone = e.value
+    by_surname = _emails_by_surname(doc)
     for person in doc.people:
         if person.email is None:
-            person.email = next((e.value for e in doc.entities if e.kind == "email" and _name_in_email(person.name, e.value)), None)
+            words = person_key(person.name).split()
+            candidates = by_surname.get(words[-1], []) if words else []
+            person.email = next((e.value for e in candidates if _name_in_email(person.name, e.value)), None)
+
+
+def _emails_by_surname(doc: Doc) -> dict[str, list[Entity]]:
+    """The note's e-mails, in text order, under each person's last name their local part holds
+    (each local part is read once per distinct surname length, not once per person)."""
+    surnames = {w[-1] for w in (person_key(p.name).split() for p in doc.people) if w}
+    lengths = sorted({len(s) for s in surnames})
+    out: dict[str, list[Entity]] = {}
+    for e in doc.entities_of("email"):
+        local = e.value.split("@")[0].lower()
+        held = {local[i:i + n] for n in lengths for i in range(len(local) - n + 1)} & surnames
+        for surname in held:
+            out.setdefault(surname, []).append(e)
+    return out
 
 
 def _plausible_email(name: str, email: str) -> bool:
@@ -79,8 +99,6 @@ def _plausible_email(name: str, email: str) -> bool:
 
 
 def _name_in_email(name: str, email: str) -> bool:
-    from pipeline.annotate.identity import person_key
-
     words = person_key(name).split()
     local = email.split("@")[0].lower()
     return len(words) >= 2 and words[-1] in local and (words[0] in local or local.startswith(words[0][0]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -30,12 +31,16 @@ class FoundDate:
 def find_dates(text: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
     """Date expressions in text[start:end], in order, none overlapping (more specific kinds first)."""
     end = len(text) if end is None else end
-    found: list[FoundDate] = []
+    found: list[FoundDate] = []  # kept in text order; none overlap, so a new match need only
+    starts: list[int] = []       # be checked against its neighbours
     for kind, rx in _finders():
         for m in rx.finditer(text, start, end):
-            if not any(f.start < m.end() and m.start() < f.end for f in found):
-                found.append(FoundDate(m.start(), m.end(), kind, m.groupdict()))
-    return sorted(found, key=lambda f: f.start)
+            at = bisect_left(starts, m.start())
+            if (at > 0 and found[at - 1].end > m.start()) or (at < len(found) and found[at].start < m.end()):
+                continue
+            found.insert(at, FoundDate(m.start(), m.end(), kind, m.groupdict()))
+            starts.insert(at, m.start())
+    return found
 
 
 def resolve(found: FoundDate, text: str, anchor: date, forward: bool = True) -> date | None:

@@ -98,3 +98,48 @@ def _initial(a: str, b: str) -> bool:
 def _nickname(a: str, b: str) -> bool:
     short, full = sorted((a, b), key=len)
     return len(short) >= 3 and full.startswith(short)
+
+
+class NameIndex:
+    """Names under keys that any two names `same_person` accepts share, so finding the first
+    earlier name of the same person looks at a few candidates instead of every name so far.
+
+    Every name added stays under its keys (a person renamed to a fuller name is added again);
+    candidates are always confirmed with `same_person` against the current name."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, set[int]] = {}
+
+    def add(self, ident: int, name: str) -> None:
+        for key in _index_keys(_words_cached(name)):
+            self._keys.setdefault(key, set()).add(ident)
+
+    def candidates(self, name: str) -> list[int]:
+        """Ids that may be the same person as `name`, smallest first."""
+        found: set[int] = set()
+        for key in _query_keys(_words_cached(name)):
+            found.update(self._keys.get(key, ()))
+        return sorted(found)
+
+
+def _index_keys(w: tuple[str, ...]) -> list[str]:
+    if not w:
+        return []
+    keys = [f"first:{w[0]}"]
+    if len(w) == 1:
+        keys.append(f"alone:{w[0]}")
+    else:
+        keys.append(f"last:{w[-1]}")
+        keys.append(f"initial:{w[-1]}" if len(w[-1]) == 1 else f"starts:{w[-1][0]}")
+    return keys
+
+
+def _query_keys(w: tuple[str, ...]) -> list[str]:
+    """Keys a name shares with every name it is the same person as (see `same_person`): a lone
+    word meets names that start with it; a full name meets lone first names, the same last name,
+    and a last initial meets the last names it starts (and the other way round)."""
+    if not w:
+        return []
+    if len(w) == 1:
+        return [f"first:{w[0]}"]
+    return [f"alone:{w[0]}", f"last:{w[-1]}", f"starts:{w[-1]}" if len(w[-1]) == 1 else f"initial:{w[-1][0]}"]

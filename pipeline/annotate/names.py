@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline import rules
-from pipeline.annotate.identity import same_person, strip_honorifics
+from pipeline.annotate.identity import NameIndex, same_person, strip_honorifics
 from pipeline.document import Doc, Mention, Person
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’\-.]*[\w]|[^\W\d_]")
@@ -46,28 +46,35 @@ def find_mentions(doc: Doc) -> list[Mention]:
 
 def group_people(mentions: list[Mention]) -> list[Person]:
     """Mentions of one person share a `Person` (the fullest name wins), by the one same-person rule;
-    'Prof. Quinlan' also joins 'Deirdre Quinlan'."""
+    'Prof. Quinlan' also joins 'Deirdre Quinlan'. Each mention joins the earliest person it matches."""
     people: list[Person] = []
-    surnames: dict[int, str] = {}  # people known only as "Ranger Tsosie": their surname
+    index = NameIndex()
+    by_last: dict[str, set[int]] = {}  # last word of each person's name (any name they had) -> people
+    surnames: dict[str, list[int]] = {}  # people known only as "Ranger Tsosie": their surname -> people
     for k, m in enumerate(mentions):
         name = strip_honorifics(m.text)
-        match = next((i for i, p in enumerate(people) if same_person(name, p.name)), None)
-        if match is None and name != m.text and len(name.split()) == 1:
-            match = next((i for i, p in enumerate(people) if p.name.split()[-1].lower() == name.lower()), None)
-        if match is None and len(name.split()) > 1:
-            match = next((i for i, s in surnames.items() if s == name.split()[-1].lower()), None)
+        words = name.split()
+        match = next((i for i in index.candidates(name) if same_person(name, people[i].name)), None)
+        if match is None and name != m.text and len(words) == 1:
+            match = min((i for i in by_last.get(name.lower(), ()) if people[i].name.split()[-1].lower() == name.lower()), default=None)
+        if match is None and len(words) > 1:
+            match = next(iter(surnames.get(words[-1].lower(), [])), None)
         if match is None:
             people.append(Person(name, [k]))
-            m.person = len(people) - 1
-            if name != m.text and len(name.split()) == 1:
-                surnames[m.person] = name.lower()
+            match = len(people) - 1
+            if name != m.text and len(words) == 1:
+                surnames.setdefault(name.lower(), []).append(match)
         else:
             p = people[match]
             p.mentions.append(k)
-            if len(name.split()) > len(p.name.split()):
+            if len(words) > len(p.name.split()):
+                if match in surnames.get(p.name.lower(), ()):
+                    surnames[p.name.lower()].remove(match)
                 p.name = name
-                surnames.pop(match, None)
-            m.person = match
+        m.person = match
+        index.add(match, people[match].name)
+        if people[match].name.split():
+            by_last.setdefault(people[match].name.split()[-1].lower(), set()).add(match)
     return people
 
 

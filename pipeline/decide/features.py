@@ -153,15 +153,24 @@ def _segment_topics(doc: Doc, mentions: list[Mention], f: Features) -> None:
 def _relative(doc: Doc, index: int, f: Features) -> None:
     """How this person compares with the note's other names (the contact is usually the most
     mentioned, the earliest full name, the speaker who answers)."""
-    counts = [len(p.mentions) for p in doc.people]
-    mine = counts[index]
-    f[f"count_rank:{min(sorted(set(counts), reverse=True).index(mine), 3)}"] = 1.0
-    firsts = sorted(range(len(doc.people)), key=lambda i: doc.mentions[doc.people[i].mentions[0]].start)
-    multi = [i for i in firsts if len(doc.people[i].name.split()) >= 2]
-    if multi and multi[0] == index:
+    ranks, full_names = _people_order(doc)
+    f[f"count_rank:{min(ranks[len(doc.people[index].mentions)], 3)}"] = 1.0
+    if full_names[:1] == [index]:
         f["first_full_name"] = 1.0
-    if multi[1:2] == [index]:
+    if full_names[1:2] == [index]:
         f["second_full_name"] = 1.0
+
+
+def _people_order(doc: Doc) -> tuple[dict[int, int], list[int]]:
+    """Once per note: the rank of each mention count (0 = most mentioned) and the first two
+    people with a full name, by first mention."""
+    key = ("people_order", len(doc.people), len(doc.mentions))
+    if key not in doc.memo:
+        counts = sorted({len(p.mentions) for p in doc.people}, reverse=True)
+        firsts = sorted(range(len(doc.people)), key=lambda i: doc.mentions[doc.people[i].mentions[0]].start)
+        doc.memo[key] = ({c: r for r, c in enumerate(counts)},
+                         [i for i in firsts if len(doc.people[i].name.split()) >= 2][:2])
+    return doc.memo[key]
 
 def _speaker_role(doc: Doc, name: str, f: Features) -> None:
     """Is this person one of the speakers, and do they ask (the seeker) or answer (the contact)?"""
@@ -191,6 +200,15 @@ def _speaker_role(doc: Doc, name: str, f: Features) -> None:
                 f["speaker_first"] = 1.0
 
 
+def _segment_cues(doc: Doc, seg: Segment) -> Features:
+    """The cue hits of a segment, found once however many names it holds."""
+    key = ("segment_cues", seg.index, seg.start, seg.end)
+    if key not in doc.memo:
+        doc.memo[key] = {}
+        cues("s", doc.seg_text(seg), doc.memo[key])
+    return doc.memo[key]
+
+
 def _mention_context(doc: Doc, m: Mention, f: Features) -> None:
     f[f"origin:{m.origin}"] = 1.0
     seg = doc.segments[m.segment] if doc.segments else None
@@ -207,8 +225,7 @@ def _mention_context(doc: Doc, m: Mention, f: Features) -> None:
         for prefix, ctx in (("h", seg.heading), ("l", seg.label)):
             if ctx:
                 bag(prefix, tokens(ctx), f)
-        text = doc.seg_text(seg)
-        cues("s", text, f)
+        f.update(_segment_cues(doc, seg))
         if line is not None and line.index <= 3:
             f["early_line"] = 1.0
         if line is not None and len(doc.lines) - line.index <= 6:

@@ -73,9 +73,8 @@ def _near(doc: Doc, c: Candidate, kind: str):
     for seg in (c.seg, nxt):
         if seg is None:
             continue
-        for e in doc.entities:
-            if e.kind == kind and seg.start <= e.start < seg.end:
-                return e.value if kind == "url" else e
+        for e in doc.entities_of(kind, seg.start, seg.end)[:1]:
+            return e.value if kind == "url" else e
     return None
 
 
