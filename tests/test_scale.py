@@ -22,24 +22,36 @@ MAX_GROWTH = 1.3
 def test_storing_cost_does_not_grow_with_the_database(tmp_path):
     """5,000 generated notes through `save_note`; the median of the last 100 saves may cost at most
     1.3x the first 100. The first 100 are stored into an empty database again, one by one between
-    the last 100, so both see the same load on a shared machine; CPU time of this process."""
+    the last 100, so both see the same load on a shared machine; CPU time of this process. A ratio
+    over the limit is measured once more (100 further notes against the first 100 stored into
+    another empty database) and fails only if it is over again: growth with the database repeats,
+    a burst of load from elsewhere does not."""
     from pipeline.store import open_db
 
-    full, empty = open_db(tmp_path / "full.db", create=True), open_db(tmp_path / "empty.db", create=True)
-    notes = iter_corpus(N_NOTES)
+    full = open_db(tmp_path / "full.db", create=True)
+    notes = iter_corpus(N_NOTES + EDGE)
     head = list(islice(notes, EDGE))
     alone = store_notes(full, head, N_NOTES)
     store_notes(full, islice(notes, N_NOTES - 2 * EDGE), N_NOTES, start=EDGE)
-    first, last = Saves(), Saves()
-    for k, (early, late) in enumerate(zip(head, notes)):
-        last.extend(store_notes(full, [late], N_NOTES, start=N_NOTES - EDGE + k))
-        first.extend(store_notes(empty, [early], N_NOTES, start=k))
-    assert full.execute("SELECT COUNT(*) FROM records WHERE complete = 1").fetchone()[0] == N_NOTES
     m = statistics.median
-    ratio = m(last.cpu) / m(first.cpu)
-    assert ratio <= MAX_GROWTH, (f"last 100 saves {m(last.cpu) * 1000:.2f} ms CPU vs first 100 {m(first.cpu) * 1000:.2f} ms "
-                                 f"(wall ratio {m(last.wall) / m(first.wall):.2f}; against the build's own first 100: "
-                                 f"{m(last.cpu) / m(alone.cpu):.2f})")
+
+    def measure(round_: int) -> tuple[float, str]:
+        empty = open_db(tmp_path / f"empty{round_}.db", create=True)
+        first, last = Saves(), Saves()
+        for k, (early, late) in enumerate(zip(head, islice(notes, EDGE))):
+            last.extend(store_notes(full, [late], N_NOTES, start=N_NOTES - EDGE * (1 - round_) + k))
+            first.extend(store_notes(empty, [early], N_NOTES, start=k))
+        ratio = m(last.cpu) / m(first.cpu)
+        return ratio, (f"last 100 saves {m(last.cpu) * 1000:.2f} ms CPU vs first 100 {m(first.cpu) * 1000:.2f} ms "
+                       f"(wall ratio {m(last.wall) / m(first.wall):.2f}; against the build's own first 100: "
+                       f"{m(last.cpu) / m(alone.cpu):.2f})")
+
+    ratio, told = measure(0)
+    assert full.execute("SELECT COUNT(*) FROM records WHERE complete = 1").fetchone()[0] == N_NOTES
+    if ratio > MAX_GROWTH:
+        ratio, again = measure(1)
+        told = f"{told}; measured again: {again}"
+    assert ratio <= MAX_GROWTH, told
 
 
 def test_people_and_leads_grow_with_the_notes(tmp_path):

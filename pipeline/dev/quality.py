@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--cv", default="batch", help="batch, style or both (comma-separated)")
     ap.add_argument("--models", default="smollm2,gemma3-270m", help="models whose vectors feed the heads (comma-separated, '' for none)")
+    ap.add_argument("--no-lexical", action="store_true", help="leave out the lexical heads (when an earlier run has them; merge with --render)")
     ap.add_argument("--folds", type=int, default=None, help="--cv batch: folds of whole author batches (default: one per batch); styles are always dealt into 10 folds")
     ap.add_argument("--corpus", action="append", default=[], help="corpus folder (default: the shipped corpus)")
     ap.add_argument("--baseline", action="append", default=[], metavar="NAME=FILE", help="records exported by another pipeline")
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {}
     for by in [b.strip() for b in args.cv.split(",") if b.strip()]:
         results[by] = []
-        for name in [None] + [m for m in args.models.split(",") if m]:
+        for name in ([] if args.no_lexical else [None]) + [m for m in args.models.split(",") if m]:
             results[by].append(run_cv(examples, name, by, progress, args.folds if by == "batch" else None))
             _save(args.out.with_suffix(".json"), command, baselines, results)  # after each configuration: a long run keeps what it did
     write_page(args.out, results, baselines, command)
