@@ -38,7 +38,7 @@ eval: $(STAMP)
 	$(BIN)/fieldnotes eval --no-llm --model smollm2
 	if [ -d ../shared/devset ]; then $(BIN)/fieldnotes eval ../shared/devset --no-llm --model smollm2; fi
 
-# docs/quality.md: cross-validation over styles and author batches the heads never saw, beside the rules-only pipeline (about 2 hours).
+# docs/quality.md: cross-validation over styles and author batches the heads never saw, beside the rules-only pipeline (about 3 hours on this machine for the 280 notes).
 quality: $(STAMP)
 	./scripts/rules_baseline.sh build/rules-a56233c.jsonl
 	$(BIN)/python -m pipeline.dev.quality docs/quality.md --cv batch,style --folds 5 --baseline rules=build/rules-a56233c.jsonl
