@@ -8,6 +8,7 @@ whole extraction of a note on them."""
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 import time
 from datetime import date
@@ -245,6 +246,12 @@ def _names(n: int, sep: str) -> str:
     return sep.join(f"{rng.choice(FIRST)} {rng.choice(LAST)}{i}" for i in range(n))
 
 
+def _words(n: int) -> list[str]:
+    """n distinct made-up words that read as names ("Kakalo", "Mirusa", ...)."""
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo"]
+    return ["".join(p).capitalize() for p in itertools.islice(itertools.product(syllables, repeat=4), n)]
+
+
 def _decide(text: str) -> Callable[[], object]:
     from pipeline.decide import Decider, decide
 
@@ -289,6 +296,8 @@ HOSTILE_SHAPES = {
                                     "_relative: sorts every person for each person"),
     "many people -> annotate.group_people": (lambda n: _names(n, "\n") + "\n", 250, _group_people,
                                              "annotate/names.py group_people: same_person() on every pair of names"),
+    "last initials -> annotate.group_people": (lambda n: "".join(f"Dana R{w.lower()} and {w} R.\n" for w in _words(n)), 300, _group_people,
+                                               "annotate/identity.py NameIndex: every name with the same last initial in one bucket"),
     "many dates -> annotate.find_dates": (lambda n: "".join(f"Call on {1 + i % 28} March 2026, then 2026-04-{1 + i % 28:02d}.\n"
                                                              for i in range(n)), 400, _find_dates,
                                           "annotate/dates.py find_dates: each match checked against every date found so far"),
@@ -342,4 +351,5 @@ def test_the_growth_check_catches_quadratic_work():
 
     with pytest.raises(AssertionError, match="for 4x the input"):
         assert_linear(run, 200, repeat=1)
-    assert_linear(lambda k: (lambda: sorted(range(k, 0, -1))), 20_000, repeat=1)
+    shuffled = lambda k: random.Random(k).sample(range(k), k)  # noqa: E731
+    assert_linear(lambda k: (lambda items=shuffled(k): sorted(items)), 20_000, repeat=1)

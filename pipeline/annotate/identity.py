@@ -125,21 +125,35 @@ class NameIndex:
 def _index_keys(w: tuple[str, ...]) -> list[str]:
     if not w:
         return []
-    keys = [f"first:{w[0]}"]
     if len(w) == 1:
-        keys.append(f"alone:{w[0]}")
-    else:
-        keys.append(f"last:{w[-1]}")
-        keys.append(f"initial:{w[-1]}" if len(w[-1]) == 1 else f"starts:{w[-1][0]}")
-    return keys
+        return [f"first:{w[0]}", f"alone:{w[0]}"]
+    last = f"initial:{w[-1]}" if len(w[-1]) == 1 else f"starts:{w[-1][0]}"
+    return [f"first:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in _first_keys(w[0], query=False)]
 
 
 def _query_keys(w: tuple[str, ...]) -> list[str]:
     """Keys a name shares with every name it is the same person as (see `same_person`): a lone
-    word meets names that start with it; a full name meets lone first names, the same last name,
-    and a last initial meets the last names it starts (and the other way round)."""
+    word meets names that start with it; a full name meets lone first names, and names whose
+    first name could be the same (`_first_keys`) with the same last name, or with the last
+    name its last initial starts (and the other way round)."""
     if not w:
         return []
     if len(w) == 1:
         return [f"first:{w[0]}"]
-    return [f"alone:{w[0]}", f"last:{w[-1]}", f"starts:{w[-1]}" if len(w[-1]) == 1 else f"initial:{w[-1][0]}"]
+    last = f"starts:{w[-1]}" if len(w[-1]) == 1 else f"initial:{w[-1][0]}"
+    return [f"alone:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in _first_keys(w[0], query=True)]
+
+
+def _first_keys(first: str, query: bool) -> set[str]:
+    """Two first names `same_first_name` accepts share a key: equal names and prefixes of three
+    or more letters share their first three letters, a known nickname is the other name's own
+    form (so its first three letters are in both), and an initial meets every name it starts
+    (a name is filed under its initial, "i:", which only a lone initial asks for)."""
+    keys = {f"p:{first[:3]}"} | {f"p:{n[:3]}" for n in _nicknames(first) if n}
+    if len(first) == 1:
+        keys.add(f"i:{first}")
+    elif query:
+        keys.add(f"p:{first[0]}")
+    else:
+        keys.add(f"i:{first[0]}")
+    return keys
