@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date
 from typing import Any, Optional
 
 from pipeline.ingest import Note
+
+START = attrgetter("start")  # sort and bisection key of anything with a start offset
 
 
 @dataclass
@@ -111,11 +114,10 @@ class Doc:
         """Entities of one kind that begin in text[start:end], in text order (found by bisection
         in a per-kind index, so looking near every candidate of a long note stays linear)."""
         key = ("entities_of", kind, len(self.entities))
-        index = self.memo.get(key)
-        if index is None:
-            found = sorted((e for e in self.entities if e.kind == kind), key=lambda e: e.start)
-            index = self.memo[key] = ([e.start for e in found], found)
-        starts, found = index
-        lo = bisect_left(starts, start)
-        hi = len(starts) if end is None else bisect_left(starts, end, lo)
+        if key not in self.memo:
+            self.memo[key] = sorted((e for e in self.entities if e.kind == kind), key=START)
+        found = self.memo[key]
+        lo = bisect_left(found, start, key=START)
+        hi = len(found) if end is None else bisect_left(found, end, lo, key=START)
         return found[lo:hi]
+

@@ -107,7 +107,6 @@ def test_cross_validation_holds_out_each_style_and_each_batch(two_batches):
 
 
 def test_exported_records_of_another_pipeline_are_scored_against_the_gold(tiny_docs, tmp_path):
-    import json
 
     from pipeline.dev.quality import score_export
     from pipeline.run import finish
@@ -157,7 +156,6 @@ def test_the_blind_batches_gold_is_in_the_notes_as_read():
 
 
 def test_the_shipped_heads_were_trained_on_the_corpus_as_it_is():
-    import json
     from importlib import resources
     from pathlib import Path
 
@@ -184,7 +182,6 @@ def test_the_shipped_lexical_heads_equal_a_fresh_train():
 
 
 def test_the_quality_page_is_written_from_a_run_and_rebuilt_from_its_json(tmp_path):
-    import json
     import shutil
 
     from pipeline.dev.quality import main

@@ -14,7 +14,7 @@ from pipeline.annotate.dates import find_dates, resolve
 from pipeline.annotate.entities import find_entities
 from pipeline.annotate.identity import person_key
 from pipeline.annotate.names import find_mentions, group_people
-from pipeline.document import Doc, Entity
+from pipeline.document import START, Doc, Entity
 
 ADDS = ("mentions", "people", "entities", "anchor")
 
@@ -58,14 +58,13 @@ def _dates(doc: Doc) -> list[Entity]:
 
 def _contact_details(doc: Doc) -> None:
     """An e-mail or phone right after a person's mention (same line) belongs to that person."""
-    details = sorted(doc.entities_of("email") + doc.entities_of("phone"), key=lambda e: e.start)
-    starts = [e.start for e in details]
+    details = sorted(doc.entities_of("email") + doc.entities_of("phone"), key=START)
     for person in doc.people:
         for k in person.mentions:
             m = doc.mentions[k]
             line_end = doc.text.find("\n", m.end)
             line_end = len(doc.text) if line_end == -1 else line_end
-            for e in details[bisect_left(starts, m.end):bisect_right(starts, min(line_end, m.end + 120))]:
+            for e in details[bisect_left(details, m.end, key=START):bisect_right(details, min(line_end, m.end + 120), key=START)]:
                 if e.kind == "email" and person.email is None and _plausible_email(person.name, e.value):
                     person.email = e.value
                 elif e.kind == "phone" and person.phone is None:

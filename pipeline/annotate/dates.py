@@ -18,6 +18,7 @@ from functools import lru_cache
 from dateutil.relativedelta import relativedelta
 
 from pipeline import rules
+from pipeline.document import START
 
 
 @dataclass
@@ -31,15 +32,13 @@ class FoundDate:
 def find_dates(text: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
     """Date expressions in text[start:end], in order, none overlapping (more specific kinds first)."""
     end = len(text) if end is None else end
-    found: list[FoundDate] = []  # kept in text order; none overlap, so a new match need only
-    starts: list[int] = []       # be checked against its neighbours
+    found: list[FoundDate] = []  # kept in text order; none overlap, so a new match need only be checked against its neighbours
     for kind, rx in _finders():
         for m in rx.finditer(text, start, end):
-            at = bisect_left(starts, m.start())
+            at = bisect_left(found, m.start(), key=START)
             if (at > 0 and found[at - 1].end > m.start()) or (at < len(found) and found[at].start < m.end()):
                 continue
             found.insert(at, FoundDate(m.start(), m.end(), kind, m.groupdict()))
-            starts.insert(at, m.start())
     return found
 
 

@@ -128,7 +128,8 @@ def _index_keys(w: tuple[str, ...]) -> list[str]:
     if len(w) == 1:
         return [f"first:{w[0]}", f"alone:{w[0]}"]
     last = f"initial:{w[-1]}" if len(w[-1]) == 1 else f"starts:{w[-1][0]}"
-    return [f"first:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in _first_keys(w[0], query=False)]
+    firsts = _first_keys(w[0], query=False)
+    return [f"first:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in firsts]
 
 
 def _query_keys(w: tuple[str, ...]) -> list[str]:
@@ -141,7 +142,8 @@ def _query_keys(w: tuple[str, ...]) -> list[str]:
     if len(w) == 1:
         return [f"first:{w[0]}"]
     last = f"starts:{w[-1]}" if len(w[-1]) == 1 else f"initial:{w[-1][0]}"
-    return [f"alone:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in _first_keys(w[0], query=True)]
+    firsts = _first_keys(w[0], query=True)
+    return [f"alone:{w[0]}"] + [f"{kind}|{f}" for kind in (f"last:{w[-1]}", last) for f in firsts]
 
 
 def _first_keys(first: str, query: bool) -> set[str]:
